@@ -1,0 +1,165 @@
+// Package model holds the plain data types that flow through mediadigest:
+// articles as scraped and stored, the clean view computed from them, stories
+// (one text published by several outlets) and digests.
+//
+// The types carry no behaviour beyond small helpers; every stage of the
+// pipeline (scrape, dedupe, classify, digest, mail) takes and returns them.
+package model
+
+import "time"
+
+// Removal reasons, as named in SPEC §6.
+const (
+	ReasonDuplicate   = "duplicate"   // same paragraph earlier in the article
+	ReasonPromo       = "promo"       // read-more marker line or its link
+	ReasonLearned     = "learned"     // line seen in many articles of one outlet
+	ReasonMarker      = "marker"      // end marker or dateline
+	ReasonAttribution = "attribution" // "منبع: ..." line; becomes Article.Source
+)
+
+// Article is one page of an outlet. Raw holds the paragraphs exactly as
+// extracted (display form), so the clean view can be recomputed whenever the
+// knowledge of promo lines improves.
+type Article struct {
+	ID          int64     `json:"-"`
+	URL         string    `json:"url"` // canonical URL; unique in the store
+	Outlet      string    `json:"outlet"`
+	Title       string    `json:"title"`
+	Kicker      string    `json:"kicker,omitempty"`
+	Lead        string    `json:"lead"`
+	Section     string    `json:"section"`
+	Tags        []string  `json:"tags"`
+	Published   time.Time `json:"published"`              // UTC
+	DateGuessed bool      `json:"date_guessed,omitempty"` // page had no date: feed date or first-seen time
+	FirstSeen   time.Time `json:"-"`
+	Raw         []string  `json:"-"`
+
+	// The clean view, computed from Raw by the dedupe stage.
+	Clean
+
+	Topics []string `json:"topics"`
+	Story  string   `json:"story"`
+}
+
+// Clean is the view of an article that users see: paragraphs left after
+// cleaning, and every paragraph removed with its reason.
+type Clean struct {
+	Source     string    `json:"source"` // outlet named by a "منبع:" line, or ""
+	Paragraphs []string  `json:"paragraphs"`
+	Removed    []Removed `json:"removed"`
+}
+
+// Removed is a paragraph taken out of the clean view, kept with its reason.
+type Removed struct {
+	Text   string `json:"text"`
+	Reason string `json:"reason"`
+}
+
+// Story is a group of articles carrying the same text. Headline is the
+// article shown; Also are the other outlets' copies.
+type Story struct {
+	ID       string
+	Headline Article
+	Also     []Article
+	Topic    string // topic id, or "" when no topic matched
+}
+
+// Outlets is the number of distinct outlets that carry the story.
+func (s Story) Outlets() int {
+	seen := map[string]bool{s.Headline.Outlet: true}
+	for _, a := range s.Also {
+		seen[a.Outlet] = true
+	}
+	return len(seen)
+}
+
+// Window is a half-open interval [From, To) of published times.
+type Window struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+}
+
+// Contains reports whether t falls inside the window.
+func (w Window) Contains(t time.Time) bool {
+	return !t.Before(w.From) && t.Before(w.To)
+}
+
+// Digest is the content of one mail for one subscriber and one window, in
+// the shape of SPEC §8 when encoded as JSON.
+type Digest struct {
+	Date       string        `json:"date"`        // Gregorian date of the window's day, YYYY-MM-DD
+	JalaliDate string        `json:"jalali_date"` // e.g. "1405/09/06"
+	Timezone   string        `json:"timezone"`
+	Window     Window        `json:"window"`
+	Subscriber string        `json:"subscriber"`
+	Topics     []DigestTopic `json:"topics"`
+}
+
+// DigestTopic is one topic section of a digest. More counts the stories cut
+// by the per-topic cap.
+type DigestTopic struct {
+	ID      string        `json:"id"`
+	Name    string        `json:"name"`
+	Stories []DigestStory `json:"stories"`
+	More    int           `json:"more,omitempty"`
+}
+
+// DigestStory is one story as a digest shows it.
+type DigestStory struct {
+	ID         string     `json:"id"`
+	Title      string     `json:"title"`
+	URL        string     `json:"url"`
+	Outlet     string     `json:"outlet"`
+	OutletName string     `json:"outlet_name,omitempty"`
+	Published  time.Time  `json:"published"`
+	Summary    string     `json:"summary"`
+	Also       []AlsoLink `json:"also"`
+}
+
+// AlsoLink points to another outlet's copy of a story.
+type AlsoLink struct {
+	Outlet     string `json:"outlet"`
+	OutletName string `json:"outlet_name,omitempty"`
+	URL        string `json:"url"`
+	Title      string `json:"title"`
+}
+
+// Topic is an analyst-defined group of stories, matched by keywords
+// (SPEC §8).
+type Topic struct {
+	ID       string   `yaml:"id" json:"id"`
+	Name     string   `yaml:"name" json:"name"`
+	Keywords []string `yaml:"keywords" json:"keywords"`
+	Exclude  []string `yaml:"exclude" json:"exclude"`
+}
+
+// OtherTopic is the id and name of the section for stories that match no
+// topic, shown to subscribers without a topic list.
+const (
+	OtherTopicID   = "other"
+	OtherTopicName = "سایر"
+)
+
+// Outbox states.
+const (
+	OutboxQueued = "queued"
+	OutboxSent   = "sent"
+	OutboxFailed = "failed" // permanent failure; not retried
+)
+
+// OutboxItem is the durable record of one digest for one subscriber and
+// one window. It is created before anything is sent, so a digest is
+// delivered at most once whatever happens to the process.
+type OutboxItem struct {
+	ID         int64
+	Key        string // unique: subscriber + window
+	Subscriber string
+	Window     Window
+	MessageID  string // stable, "<...@sender-domain>"
+	State      string // OutboxQueued, OutboxSent, OutboxFailed
+	Attempts   int
+	LastReply  string // the SMTP reply or error of the last attempt
+	NextTry    time.Time
+	CreatedAt  time.Time
+	SentAt     time.Time
+}

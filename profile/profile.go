@@ -1,0 +1,162 @@
+// Package profile describes how to read one outlet: where its feeds and
+// archive pages are, what its article URLs look like, which selectors hold
+// the title, body and date, and which lines it injects as promotion.
+//
+// Profiles are data. The built-in ones (isna, eghtesad24, generic) are YAML
+// files embedded from builtin/; a config may name a profile file instead, so
+// adding an outlet needs no Go code.
+package profile
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"mediadigest/internal/yamlerr"
+)
+
+//go:embed builtin/*.yaml
+var builtin embed.FS
+
+// Profile is the knowledge of one outlet family. Relative URLs resolve
+// against the outlet's base URL.
+type Profile struct {
+	ID   string `yaml:"id"`
+	Name string `yaml:"name"`
+
+	// Feeds are RSS/Atom paths polled by crawl.
+	Feeds []string `yaml:"feeds"`
+
+	// ArticleURL is a regular expression matched against the URL path
+	// (and query) of a candidate link. Its first group, when present, is
+	// the article id used for the canonical URL.
+	ArticleURL string `yaml:"article_url"`
+	// Canonical builds the canonical path from the article id: "{id}" is
+	// replaced. Empty keeps the path as found (without tracking query).
+	Canonical string `yaml:"canonical"`
+	// Hosts are other host names serving the same articles (amp.isna.ir);
+	// their URLs are canonicalised onto the base URL's host.
+	Hosts []string `yaml:"hosts"`
+
+	Selectors Selectors `yaml:"selectors"`
+
+	// PromoMarkers start read-more lines particular to this outlet, in
+	// addition to the markers every outlet shares (SPEC §7).
+	PromoMarkers []string `yaml:"promo_markers"`
+	// EndMarkers are whole paragraphs that end an article ("انتهای پیام").
+	EndMarkers []string `yaml:"end_markers"`
+	// Datelines are regular expressions, matched on the display form at the
+	// start of the first paragraph or lead, whose match is cut as a marker
+	// ("اقتصاد۲۴-", "ایسنا/کرمان").
+	Datelines []string `yaml:"datelines"`
+
+	Archive Archive `yaml:"archive"`
+}
+
+// Selectors are CSS selectors (goquery/cascadia syntax). Empty selectors
+// are skipped; a profile without Body uses readability extraction.
+type Selectors struct {
+	Container string `yaml:"container"` // optional scope of every other selector
+	Title     string `yaml:"title"`
+	Kicker    string `yaml:"kicker"`
+	Lead      string `yaml:"lead"`
+	Body      string `yaml:"body"` // selects the paragraphs of the body
+	Date      string `yaml:"date"` // visible date text (Jalali)
+	// DateMeta selects an element whose "content" attribute holds an ISO
+	// 8601 time (meta[property='article:published_time']).
+	DateMeta string `yaml:"date_meta"`
+	Section  string `yaml:"section"`
+	Tags     string `yaml:"tags"`
+}
+
+// Archive describes the outlet's day-by-day archive pages for backfill.
+type Archive struct {
+	// URL with placeholders {year} {month} {day} {page} (Jalali or
+	// Gregorian per Calendar; month and day as numbers without padding,
+	// {mm} {dd} zero-padded), relative to the base URL.
+	URL      string `yaml:"url"`
+	Calendar string `yaml:"calendar"` // "jalali" (default) or "gregorian"
+	// FirstPage is the number of the first page (0 or 1).
+	FirstPage int `yaml:"first_page"`
+	// Item selects article links on an archive page; when empty, every link
+	// matching ArticleURL is taken.
+	Item string `yaml:"item"`
+	// ItemTime selects, inside the item, an element whose title attribute or
+	// text holds the visible time.
+	ItemTime string `yaml:"item_time"`
+}
+
+// Builtin returns the embedded profile with the given id.
+func Builtin(id string) (*Profile, error) {
+	data, err := builtin.ReadFile("builtin/" + id + ".yaml")
+	if err != nil {
+		return nil, fmt.Errorf("profile %q: no built-in profile of that name (built-in: %s)", id, strings.Join(BuiltinIDs(), ", "))
+	}
+	return Parse("builtin/"+id+".yaml", data)
+}
+
+// BuiltinIDs lists the ids of the embedded profiles.
+func BuiltinIDs() []string {
+	entries, _ := builtin.ReadDir("builtin")
+	var ids []string
+	for _, e := range entries {
+		ids = append(ids, strings.TrimSuffix(e.Name(), ".yaml"))
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// Load returns a built-in profile when ref names one, else reads ref as a
+// profile file.
+func Load(ref string) (*Profile, error) {
+	if !strings.ContainsAny(ref, "/.\\") {
+		return Builtin(ref)
+	}
+	data, err := os.ReadFile(ref)
+	if err != nil {
+		return nil, fmt.Errorf("profile: %w", err)
+	}
+	return Parse(ref, data)
+}
+
+// Parse decodes a profile strictly (unknown keys are errors) and validates
+// its regular expressions. Errors read "FILE:LINE: message".
+func Parse(file string, data []byte) (*Profile, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var p Profile
+	if err := dec.Decode(&p); err != nil && !errors.Is(err, io.EOF) {
+		return nil, errors.New(strings.Join(yamlerr.Lines(file, err), "\n"))
+	}
+	var problems []string
+	if p.ID == "" {
+		problems = append(problems, file+":1: id is required")
+	}
+	check := func(what, expr string) {
+		if _, err := regexp.Compile(expr); err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %s %q: %v", file, what, expr, err))
+		}
+	}
+	if p.ArticleURL == "" && p.ID != "generic" {
+		problems = append(problems, file+": article_url is required")
+	}
+	check("article_url", p.ArticleURL)
+	for _, d := range p.Datelines {
+		check("dateline", d)
+	}
+	if c := p.Archive.Calendar; c != "" && c != "jalali" && c != "gregorian" {
+		problems = append(problems, fmt.Sprintf("%s: archive.calendar %q: want jalali or gregorian", file, c))
+	}
+	if len(problems) > 0 {
+		return nil, errors.New(strings.Join(problems, "\n"))
+	}
+	return &p, nil
+}
