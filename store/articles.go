@@ -1,0 +1,421 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"mediadigest/model"
+)
+
+// Outcome says what UpsertArticle did.
+type Outcome string
+
+// Outcomes of UpsertArticle.
+const (
+	OutcomeNew       Outcome = "new"
+	OutcomeUpdated   Outcome = "updated"
+	OutcomeUnchanged Outcome = "unchanged"
+)
+
+// UpsertArticle stores a by its canonical URL and sets a.ID and a.FirstSeen
+// from the stored row.
+//
+// A new article is inserted with a.FirstSeen (the current time when zero).
+// A stored one is updated when its title, kicker, lead, raw paragraphs,
+// published time, section or tags changed; a changed title is appended to
+// the title history. The clean view, topics and story are left alone: they
+// are derived data, written by SaveDerived.
+//
+// keys are the paragraph keys (SPEC §7) of a.Raw; duplicates are ignored.
+// They replace the article's stored keys whenever they differ, even for an
+// unchanged article, so improved normalisation reaches old articles on the
+// next crawl.
+func (s *Store) UpsertArticle(ctx context.Context, a *model.Article, keys []string) (Outcome, error) {
+	if err := checkArticle(a); err != nil {
+		return "", fmt.Errorf("store: upsert article %s: %w", a.URL, err)
+	}
+	tags, err := jsonText(stringList(a.Tags))
+	if err != nil {
+		return "", fmt.Errorf("store: upsert article %s: %w", a.URL, err)
+	}
+	raw, err := jsonText(stringList(a.Raw))
+	if err != nil {
+		return "", fmt.Errorf("store: upsert article %s: %w", a.URL, err)
+	}
+	now := fmtTime(s.now())
+	published := fmtTime(a.Published)
+
+	var outcome Outcome
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		old, err := articleRow(ctx, tx, "a.url = ?", a.URL)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			outcome = OutcomeNew
+			if a.FirstSeen.IsZero() {
+				a.FirstSeen = s.now()
+			}
+			res, err := tx.ExecContext(ctx, `INSERT INTO articles
+				(url, outlet, title, kicker, lead, section, tags, published, date_guessed, first_seen, updated_at, raw)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				a.URL, a.Outlet, a.Title, a.Kicker, a.Lead, a.Section, tags, published, a.DateGuessed,
+				fmtTime(a.FirstSeen), now, raw)
+			if err != nil {
+				return err
+			}
+			if a.ID, err = res.LastInsertId(); err != nil {
+				return err
+			}
+			if err := addTitle(ctx, tx, a.ID, a.Title, fmtTime(a.FirstSeen)); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		default:
+			a.ID, a.FirstSeen = old.ID, old.FirstSeen
+			outcome = OutcomeUnchanged
+			if !sameContent(old, a) {
+				outcome = OutcomeUpdated
+				_, err := tx.ExecContext(ctx, `UPDATE articles SET
+					outlet = ?, title = ?, kicker = ?, lead = ?, section = ?, tags = ?, published = ?,
+					date_guessed = ?, updated_at = ?, raw = ?
+					WHERE id = ?`,
+					a.Outlet, a.Title, a.Kicker, a.Lead, a.Section, tags, published, a.DateGuessed, now, raw, a.ID)
+				if err != nil {
+					return err
+				}
+				if old.Title != a.Title {
+					if err := addTitle(ctx, tx, a.ID, a.Title, now); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		return syncKeys(ctx, tx, a, keys, outcome == OutcomeUpdated)
+	})
+	if err != nil {
+		return "", fmt.Errorf("store: upsert article %s: %w", a.URL, err)
+	}
+	return outcome, nil
+}
+
+// checkArticle rejects what the store cannot keep faithfully: JSON would
+// silently replace invalid UTF-8 in the raw paragraphs, and the clean view
+// must be recomputable from exactly what was extracted.
+func checkArticle(a *model.Article) error {
+	switch {
+	case a.URL == "":
+		return errors.New("empty URL")
+	case a.Outlet == "":
+		return errors.New("empty outlet")
+	case a.Published.IsZero():
+		return errors.New("no published time")
+	}
+	for i, p := range a.Raw {
+		if !utf8.ValidString(p) {
+			return fmt.Errorf("raw paragraph %d is not valid UTF-8", i+1)
+		}
+	}
+	for _, t := range a.Tags {
+		if !utf8.ValidString(t) {
+			return fmt.Errorf("tag %q is not valid UTF-8", t)
+		}
+	}
+	return nil
+}
+
+// sameContent reports whether the crawled fields of a equal the stored ones.
+func sameContent(old, a *model.Article) bool {
+	return old.Outlet == a.Outlet && old.Title == a.Title && old.Kicker == a.Kicker &&
+		old.Lead == a.Lead && old.Section == a.Section && old.Published.Equal(a.Published) &&
+		old.DateGuessed == a.DateGuessed && slices.Equal(old.Tags, a.Tags) && slices.Equal(old.Raw, a.Raw)
+}
+
+func addTitle(ctx context.Context, tx *sql.Tx, id int64, title, seen string) error {
+	_, err := tx.ExecContext(ctx, "INSERT INTO article_titles (article_id, title, seen_at) VALUES (?, ?, ?)", id, title, seen)
+	return err
+}
+
+// syncKeys makes the stored paragraph keys of a equal keys. When the
+// article changed its published time may have too, so the keys are
+// rewritten even if the set is the same.
+func syncKeys(ctx context.Context, tx *sql.Tx, a *model.Article, keys []string, changed bool) error {
+	want := slices.Compact(slices.Sorted(slices.Values(keys)))
+	want = slices.DeleteFunc(want, func(k string) bool { return k == "" })
+	if !changed {
+		rows, err := tx.QueryContext(ctx, "SELECT key FROM paragraph_keys WHERE article_id = ? ORDER BY key", a.ID)
+		if err != nil {
+			return err
+		}
+		var have []string
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				rows.Close()
+				return err
+			}
+			have = append(have, k)
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return err
+		}
+		if slices.Equal(have, want) {
+			return nil
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM paragraph_keys WHERE article_id = ?", a.ID); err != nil {
+		return err
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	ins, err := tx.PrepareContext(ctx, "INSERT INTO paragraph_keys (article_id, outlet, key, published) VALUES (?, ?, ?, ?)")
+	if err != nil {
+		return err
+	}
+	defer ins.Close()
+	published := fmtTime(a.Published)
+	for _, k := range want {
+		if _, err := ins.ExecContext(ctx, a.ID, a.Outlet, k, published); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// HasArticle reports whether an article with this canonical URL is stored.
+func (s *Store) HasArticle(ctx context.Context, url string) (bool, error) {
+	var one int
+	err := s.r.QueryRowContext(ctx, "SELECT 1 FROM articles WHERE url = ?", url).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: look up article %s: %w", url, err)
+	}
+	return true, nil
+}
+
+// Article returns the stored article with this canonical URL, or an error
+// wrapping ErrNotFound.
+func (s *Store) Article(ctx context.Context, url string) (*model.Article, error) {
+	a, err := articleRow(ctx, s.r, "a.url = ?", url)
+	if err != nil {
+		return nil, fmt.Errorf("store: article %s: %w", url, err)
+	}
+	return a, nil
+}
+
+// TitleHistory returns every title the article has carried, oldest first;
+// the last one is its current title.
+func (s *Store) TitleHistory(ctx context.Context, url string) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT t.title FROM article_titles t
+		JOIN articles a ON a.id = t.article_id
+		WHERE a.url = ? ORDER BY t.rowid`, url)
+	if err != nil {
+		return nil, fmt.Errorf("store: title history of %s: %w", url, err)
+	}
+	defer rows.Close()
+	var titles []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, fmt.Errorf("store: title history of %s: %w", url, err)
+		}
+		titles = append(titles, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: title history of %s: %w", url, err)
+	}
+	if len(titles) == 0 {
+		return nil, fmt.Errorf("store: title history of %s: %w", url, ErrNotFound)
+	}
+	return titles, nil
+}
+
+// ArticleQuery selects stored articles. Zero fields do not restrict.
+type ArticleQuery struct {
+	Outlet string
+	Since  time.Time // published at or after
+	Until  time.Time // published before
+	Limit  int
+}
+
+// Articles returns the articles q selects, ordered by published time, then
+// URL, with their clean view, topics and story.
+func (s *Store) Articles(ctx context.Context, q ArticleQuery) ([]model.Article, error) {
+	var out []model.Article
+	err := s.ForEachArticle(ctx, q, func(a *model.Article) error {
+		out = append(out, *a)
+		return nil
+	})
+	return out, err
+}
+
+// ForEachArticle calls fn for each article q selects, in the order of
+// Articles, without holding them all in memory. fn may call other Store
+// methods, writes included: the rows are read from their own connection.
+// An error from fn stops the walk and is returned as is.
+func (s *Store) ForEachArticle(ctx context.Context, q ArticleQuery, fn func(*model.Article) error) error {
+	var where []string
+	var args []any
+	if q.Outlet != "" {
+		where, args = append(where, "a.outlet = ?"), append(args, q.Outlet)
+	}
+	if !q.Since.IsZero() {
+		where, args = append(where, "a.published >= ?"), append(args, fmtTime(q.Since))
+	}
+	if !q.Until.IsZero() {
+		where, args = append(where, "a.published < ?"), append(args, fmtTime(q.Until))
+	}
+	query := articleSelect
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY a.published, a.url"
+	if q.Limit > 0 {
+		query += " LIMIT ?"
+		args = append(args, q.Limit)
+	}
+
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("store: list articles: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a, err := scanArticle(rows)
+		if err != nil {
+			return fmt.Errorf("store: list articles: %w", err)
+		}
+		if err := fn(a); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: list articles: %w", err)
+	}
+	return nil
+}
+
+// Derived is what the later stages compute for one stored article.
+type Derived struct {
+	ID     int64
+	Clean  model.Clean
+	Topics []string
+	Story  string
+}
+
+// SaveDerived stores the clean view, topics and story of each article in
+// one transaction: a reprocess either lands whole or not at all.
+func (s *Store) SaveDerived(ctx context.Context, updates []Derived) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		upd, err := tx.PrepareContext(ctx, "UPDATE articles SET clean = ?, topics = ?, story = ? WHERE id = ?")
+		if err != nil {
+			return err
+		}
+		defer upd.Close()
+		for _, d := range updates {
+			clean, err := jsonText(d.Clean)
+			if err != nil {
+				return fmt.Errorf("article %d: %w", d.ID, err)
+			}
+			topics, err := jsonText(stringList(d.Topics))
+			if err != nil {
+				return fmt.Errorf("article %d: %w", d.ID, err)
+			}
+			res, err := upd.ExecContext(ctx, clean, topics, d.Story, d.ID)
+			if err != nil {
+				return fmt.Errorf("article %d: %w", d.ID, err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return fmt.Errorf("article %d: %w", d.ID, err)
+			}
+			if n == 0 {
+				return fmt.Errorf("article %d: %w", d.ID, ErrNotFound)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: save derived views of %d articles: %w", len(updates), err)
+	}
+	return nil
+}
+
+// KeyOccurrences returns, for each paragraph key found in at least two
+// articles of the outlet, the published times of those articles, oldest
+// first. A key of a single stored article is left out: it cannot reach the
+// learned-line threshold of SPEC §7 (3 articles) even together with an
+// article not yet stored, and keeping it would load every paragraph of the
+// outlet into memory.
+func (s *Store) KeyOccurrences(ctx context.Context, outlet string) (map[string][]time.Time, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT key, published FROM (
+			SELECT key, published, COUNT(*) OVER (PARTITION BY key) AS n
+			FROM paragraph_keys WHERE outlet = ?)
+		WHERE n > 1 ORDER BY key, published`, outlet)
+	if err != nil {
+		return nil, fmt.Errorf("store: paragraph keys of %s: %w", outlet, err)
+	}
+	defer rows.Close()
+	occ := make(map[string][]time.Time)
+	for rows.Next() {
+		var key string
+		var published time.Time
+		if err := rows.Scan(&key, timeCol{&published}); err != nil {
+			return nil, fmt.Errorf("store: paragraph keys of %s: %w", outlet, err)
+		}
+		occ[key] = append(occ[key], published)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: paragraph keys of %s: %w", outlet, err)
+	}
+	return occ, nil
+}
+
+// CountArticles returns the number of stored articles.
+func (s *Store) CountArticles(ctx context.Context) (int, error) {
+	var n int
+	if err := s.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM articles").Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count articles: %w", err)
+	}
+	return n, nil
+}
+
+const articleSelect = `SELECT a.id, a.url, a.outlet, a.title, a.kicker, a.lead, a.section, a.tags,
+	a.published, a.date_guessed, a.first_seen, a.raw, a.clean, a.topics, a.story FROM articles a`
+
+// articleRow reads the one article matching cond, or ErrNotFound.
+func articleRow(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, cond string, args ...any) (*model.Article, error) {
+	rows, err := q.QueryContext(ctx, articleSelect+" WHERE "+cond, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		return nil, ErrNotFound
+	}
+	return scanArticle(rows)
+}
+
+func scanArticle(rows *sql.Rows) (*model.Article, error) {
+	var a model.Article
+	err := rows.Scan(&a.ID, &a.URL, &a.Outlet, &a.Title, &a.Kicker, &a.Lead, &a.Section, jsonCol{&a.Tags},
+		timeCol{&a.Published}, &a.DateGuessed, timeCol{&a.FirstSeen}, jsonCol{&a.Raw}, jsonCol{&a.Clean},
+		jsonCol{&a.Topics}, &a.Story)
+	if err != nil {
+		return nil, err
+	}
+	return &a, nil
+}

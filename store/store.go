@@ -1,0 +1,224 @@
+// Package store keeps mediadigest's state in one SQLite file: articles with
+// their raw paragraphs and derived views, raw pages, feed validators, crawl
+// runs, backfill progress and the outbox of digests.
+//
+// The schema is created and upgraded by the embedded migrations when the
+// store is opened. Every write that must be atomic runs in one transaction,
+// so a killed process never leaves half an article or half a digest record.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// ErrNotFound is returned (wrapped) when the article, raw page or outbox
+// item asked for does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrState is returned (wrapped) when an outbox item is not in the state an
+// operation requires, e.g. marking a sent digest as sent again.
+var ErrState = errors.New("outbox item in wrong state")
+
+// Pragmas are per connection, so they go in the DSN where database/sql
+// applies them to every connection it opens. The writer takes the write
+// lock at BEGIN (_txlock=immediate): a transaction that starts reading and
+// then writes can then never fail with SQLITE_BUSY halfway through.
+const (
+	writerParams = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
+		"&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	readerParams = "_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=query_only(1)"
+
+	// readers bounds the read pool; readers never wait for each other or
+	// for the writer in WAL mode, so a few are enough for the daemon's
+	// HTTP handlers next to a crawl.
+	readers = 4
+)
+
+// Store is the SQLite store. It is safe for concurrent use.
+//
+// It holds two pools on the same file. SQLite allows one writer at a time,
+// so the write pool has exactly one connection and writes queue in Go
+// instead of spinning on SQLITE_BUSY. Reads go to a separate read-only pool:
+// in WAL mode they see a consistent snapshot while the writer commits, and a
+// streaming read (ForEachArticle) does not hold the only connection — with a
+// single shared connection, a callback that writes (reprocess: read an
+// article, SaveDerived it) would deadlock.
+type Store struct {
+	path string // the database file, as given to Open
+	name string // its base name, for error messages
+	w    *sql.DB
+	r    *sql.DB
+	now  func() time.Time
+}
+
+// Open opens the SQLite store at path, creating the file if needed, and
+// applies the migrations it lacks. path must name a file: the read and
+// write pools must share one database, which ":memory:" would not.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") || strings.Contains(path, "?") {
+		return nil, fmt.Errorf("store: open %q: want a plain file path (no \"file:\" URI, \"?\" or \":memory:\")", path)
+	}
+	s := &Store{path: path, name: filepath.Base(path), now: time.Now}
+
+	w, err := sql.Open("sqlite", path+"?"+writerParams)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	s.w = w
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	ms, err := migrations(migrationFiles)
+	if err == nil {
+		err = s.migrate(ctx, ms)
+	}
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: migrate %s: %w", path, err)
+	}
+
+	r, err := sql.Open("sqlite", path+"?"+readerParams)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: open %s for reading: %w", path, err)
+	}
+	r.SetMaxOpenConns(readers)
+	s.r = r
+	return s, nil
+}
+
+// Close closes both connection pools.
+func (s *Store) Close() error {
+	if err := errors.Join(s.r.Close(), s.w.Close()); err != nil {
+		return fmt.Errorf("store: close %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// IntegrityCheck runs SQLite's PRAGMA integrity_check and returns an error
+// listing the problems unless the database is intact.
+func (s *Store) IntegrityCheck(ctx context.Context) error {
+	rows, err := s.r.QueryContext(ctx, "PRAGMA integrity_check")
+	if err != nil {
+		return fmt.Errorf("store: integrity check of %s: %w", s.path, err)
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return fmt.Errorf("store: integrity check of %s: %w", s.path, err)
+		}
+		problems = append(problems, line)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: integrity check of %s: %w", s.path, err)
+	}
+	if len(problems) == 1 && problems[0] == "ok" {
+		return nil
+	}
+	return fmt.Errorf("store: integrity check of %s failed: %s", s.path, strings.Join(problems, "; "))
+}
+
+// inTx runs fn in one write transaction, committing when fn returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		return errors.Join(err, ignoreDone(tx.Rollback()))
+	}
+	return tx.Commit()
+}
+
+// ignoreDone drops the error Rollback returns when the driver has already
+// rolled back (a cancelled context), which says nothing new.
+func ignoreDone(err error) error {
+	if errors.Is(err, sql.ErrTxDone) {
+		return nil
+	}
+	return err
+}
+
+// timeLayout is fixed-width so stored times sort as strings.
+const timeLayout = "2006-01-02T15:04:05.000000000Z"
+
+// fmtTime is the stored form of t: UTC in timeLayout, "" for the zero time.
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+// timeCol scans a stored time into *t.
+type timeCol struct{ t *time.Time }
+
+func (c timeCol) Scan(v any) error {
+	var s string
+	switch v := v.(type) {
+	case string:
+		s = v
+	case []byte:
+		s = string(v)
+	case nil:
+	default:
+		return fmt.Errorf("time column holds %T", v)
+	}
+	if s == "" {
+		*c.t = time.Time{}
+		return nil
+	}
+	t, err := time.Parse(timeLayout, s)
+	if err != nil {
+		return fmt.Errorf("time column: %w", err)
+	}
+	*c.t = t
+	return nil
+}
+
+// jsonCol scans a JSON column into the value p points to; NULL leaves it
+// untouched.
+type jsonCol struct{ p any }
+
+func (c jsonCol) Scan(v any) error {
+	switch v := v.(type) {
+	case string:
+		return json.Unmarshal([]byte(v), c.p)
+	case []byte:
+		return json.Unmarshal(v, c.p)
+	case nil:
+		return nil
+	default:
+		return fmt.Errorf("JSON column holds %T", v)
+	}
+}
+
+// jsonText encodes v for a JSON column.
+func jsonText(v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("encode %T: %w", v, err)
+	}
+	return string(b), nil
+}
+
+// stringList makes nil encode as [] rather than null.
+func stringList(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
