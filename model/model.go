@@ -155,7 +155,7 @@ type OutboxItem struct {
 	Key        string // unique: subscriber + window
 	Subscriber string
 	Window     Window
-	MessageID  string // stable, "<...@sender-domain>"
+	MessageID  string // stable, "digest-…@sender-domain", without angle brackets
 	State      string // OutboxQueued, OutboxSent, OutboxFailed
 	Attempts   int
 	LastReply  string // the SMTP reply or error of the last attempt

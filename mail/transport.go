@@ -1,0 +1,301 @@
+package mail
+
+import (
+	"cmp"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+)
+
+// Transport delivers messages.
+type Transport interface {
+	// Send delivers msgs in order, over one connection where there is one,
+	// and returns one error per message: nil when the message was accepted.
+	// An error wrapping ErrPermanent or carrying a 5xx reply is permanent;
+	// any other is worth a later retry.
+	Send(ctx context.Context, msgs []*gomail.Msg) []error
+}
+
+// TLS modes of SMTPConfig.
+const (
+	TLSStartTLS = "starttls" // STARTTLS required; never falls back to plain text
+	TLSImplicit = "tls"      // TLS from the first byte (port 465)
+	TLSNone     = "none"     // plain text: for a relay on loopback only
+)
+
+// SMTPConfig configures an SMTP transport.
+type SMTPConfig struct {
+	Host     string
+	Port     int    // 0: 587 for starttls, 465 for tls, 25 for none
+	Username string // "" sends without authentication
+	Password string
+	TLS      string        // TLSStartTLS ("" too), TLSImplicit or TLSNone
+	Timeout  time.Duration // bounds the dial and each SMTP command; 0 is 30s
+	// TLSConfig replaces the default of the system roots; its ServerName
+	// defaults to Host.
+	TLSConfig *tls.Config
+}
+
+// SMTP sends by SMTP, one connection per batch. It is safe for concurrent
+// use: each Send has its own connection.
+type SMTP struct {
+	cfg  SMTPConfig
+	addr string
+	opts []gomail.Option
+	dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// NewSMTP checks cfg and returns a transport; it connects to nothing yet.
+func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
+	if cfg.Host == "" {
+		return nil, errors.New("mail: SMTP host is empty")
+	}
+	cfg.TLS = cmp.Or(cfg.TLS, TLSStartTLS)
+	cfg.Timeout = cmp.Or(cfg.Timeout, 30*time.Second)
+	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12}
+	if cfg.TLSConfig != nil {
+		tlsConfig = cfg.TLSConfig.Clone()
+	}
+	tlsConfig.ServerName = cmp.Or(tlsConfig.ServerName, cfg.Host)
+
+	netDialer := &net.Dialer{}
+	dial := netDialer.DialContext
+	opts := []gomail.Option{gomail.WithTimeout(cfg.Timeout), gomail.WithTLSConfig(tlsConfig)}
+	switch cfg.TLS {
+	case TLSStartTLS:
+		cfg.Port = cmp.Or(cfg.Port, 587)
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+	case TLSImplicit:
+		cfg.Port = cmp.Or(cfg.Port, 465)
+		// The dialer is ours (see Send), so go-mail does not wrap it in TLS
+		// itself: WithSSL only tells it not to try STARTTLS on top.
+		tlsDialer := &tls.Dialer{NetDialer: netDialer, Config: tlsConfig}
+		dial = tlsDialer.DialContext
+		opts = append(opts, gomail.WithSSL())
+	case TLSNone:
+		cfg.Port = cmp.Or(cfg.Port, 25)
+		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
+	default:
+		return nil, fmt.Errorf("mail: SMTP tls %q: want %s, %s or %s", cfg.TLS, TLSStartTLS, TLSImplicit, TLSNone)
+	}
+	opts = append(opts, gomail.WithPort(cfg.Port))
+	if cfg.Username != "" {
+		// PLAIN, not auto-discovery: go-mail counts a connection as encrypted
+		// only when it did the TLS itself, and would refuse PLAIN on ours;
+		// PLAIN itself checks the socket and refuses plain text off loopback.
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthPlain),
+			gomail.WithUsername(cfg.Username), gomail.WithPassword(cfg.Password))
+	}
+	return &SMTP{cfg: cfg, addr: net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)), opts: opts, dial: dial}, nil
+}
+
+// Send delivers msgs over one connection, one message per transaction so
+// that each gets its own result (go-mail's batch send can fail a connection
+// check without marking any message). A dial failure fails every message
+// temporarily. After a message's connection is lost the rest are not tried:
+// they fail temporarily too, rather than each waiting for a timeout.
+//
+// ctx bounds the dial; cancelling it later closes the connection, so the
+// message in flight fails (temporarily: the server may have accepted it).
+func (s *SMTP) Send(ctx context.Context, msgs []*gomail.Msg) []error {
+	errs := make([]error, len(msgs))
+	if len(msgs) == 0 {
+		return errs
+	}
+	var socks sockets
+	defer socks.closeAll()
+
+	// Clip: concurrent batches must not append into one backing array.
+	c, err := gomail.NewClient(s.cfg.Host, append(slices.Clip(s.opts), gomail.WithDialContextFunc(socks.dialer(ctx, s.dial)))...)
+	if err != nil {
+		fill(errs, 0, fmt.Errorf("smtp %s: %w", s.addr, err))
+		return errs
+	}
+	client, err := c.DialToSMTPClientWithContext(ctx)
+	if err != nil {
+		fill(errs, 0, fmt.Errorf("smtp %s: connect: %w", s.addr, err))
+		return errs
+	}
+	// A failed QUIT changes no message's fate; closeAll shuts the socket.
+	defer func() { _ = c.CloseWithSMTPClient(client) }()
+
+	for i, m := range msgs {
+		if err := ctx.Err(); err != nil {
+			fill(errs, i, fmt.Errorf("smtp %s: not sent: %w", s.addr, err))
+			break
+		}
+		err := c.SendWithSMTPClient(client, m)
+		if err == nil {
+			continue
+		}
+		if !resetAfterDelivery(m, err) {
+			errs[i] = fmt.Errorf("smtp %s: %w", s.addr, err)
+		}
+		if connectionLost(err) {
+			// Not wrapped: err names the other message.
+			fill(errs, i+1, fmt.Errorf("smtp %s: not sent: the connection was lost on an earlier message", s.addr))
+			break
+		}
+	}
+	return errs
+}
+
+// resetAfterDelivery reports whether err is go-mail's report of a failed
+// RSET after the server accepted m's DATA: m is delivered all the same.
+func resetAfterDelivery(m *gomail.Msg, err error) bool {
+	var se *gomail.SendError
+	return errors.As(err, &se) && se.Reason == gomail.ErrSMTPReset && m.IsDelivered()
+}
+
+// reply returns the server's reply to an accepted message, for the outbox.
+func reply(m *gomail.Msg) string {
+	if r := m.ServerResponse(); r != "" {
+		return "250 " + r
+	}
+	return "accepted"
+}
+
+// Permanent reports whether err is a failure that retrying cannot fix: it
+// wraps ErrPermanent, or the server answered 5xx, or the message itself is
+// unusable (no sender or recipient). go-mail's SendError.IsTemp is not
+// enough: it calls a lost connection permanent, as it has no 4xx code.
+func Permanent(err error) bool {
+	if errors.Is(err, ErrPermanent) {
+		return true
+	}
+	var se *gomail.SendError
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Reason {
+	case gomail.ErrGetSender, gomail.ErrGetRcpts, gomail.ErrNoUnencoded:
+		return true
+	}
+	return se.ErrorCode() >= 500 && se.ErrorCode() <= 599
+}
+
+// connectionLost reports whether err left the connection unusable: a
+// transport failure has no SMTP reply code.
+func connectionLost(err error) bool {
+	var se *gomail.SendError
+	if !errors.As(err, &se) {
+		return true
+	}
+	switch se.Reason {
+	case gomail.ErrGetSender, gomail.ErrGetRcpts, gomail.ErrNoUnencoded:
+		return false
+	}
+	return se.ErrorCode() == 0
+}
+
+func fill(errs []error, from int, err error) {
+	for i := from; i < len(errs); i++ {
+		errs[i] = err
+	}
+}
+
+// sockets closes every connection of a batch at its end: go-mail leaves
+// the socket open when EHLO, STARTTLS or AUTH fails, and when QUIT fails.
+type sockets struct {
+	mu    sync.Mutex
+	conns []net.Conn
+	stops []func() bool
+}
+
+func (s *sockets) dialer(ctx context.Context, dial func(context.Context, string, string) (net.Conn, error)) gomail.DialContextFunc {
+	return func(dialCtx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := dial(dialCtx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.conns = append(s.conns, conn)
+		// go-mail's commands take no context: closing the socket is how a
+		// cancel interrupts one.
+		s.stops = append(s.stops, context.AfterFunc(ctx, func() { _ = conn.Close() }))
+		return conn, nil
+	}
+}
+
+func (s *sockets) closeAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, c := range s.conns {
+		s.stops[i]()
+		_ = c.Close() // mostly already closed by QUIT
+	}
+}
+
+// File writes each message as <dir>/<Message-ID>.eml, for mail.transport:
+// file. The write is atomic (a temporary file renamed), so a reader never
+// sees half a message and a resend replaces the file with the same content.
+type File struct {
+	dir string
+}
+
+// NewFile returns a transport writing into dir, which it creates as needed.
+func NewFile(dir string) *File { return &File{dir: dir} }
+
+// Send writes msgs; there is no connection, so each error is its own.
+func (f *File) Send(ctx context.Context, msgs []*gomail.Msg) []error {
+	errs := make([]error, len(msgs))
+	for i, m := range msgs {
+		if err := ctx.Err(); err != nil {
+			fill(errs, i, fmt.Errorf("mail: not written: %w", err))
+			break
+		}
+		errs[i] = f.write(m)
+	}
+	return errs
+}
+
+func (f *File) write(m *gomail.Msg) error {
+	name := fileName(m.GetMessageID())
+	if name == "" {
+		return fmt.Errorf("mail: write .eml: message has no Message-ID: %w", ErrPermanent)
+	}
+	if err := os.MkdirAll(f.dir, 0o755); err != nil {
+		return fmt.Errorf("mail: write .eml: %w", err)
+	}
+	path := filepath.Join(f.dir, name+".eml")
+	tmp, err := os.CreateTemp(f.dir, "."+name+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("mail: write %s: %w", path, err)
+	}
+	_, err = m.WriteTo(tmp)
+	err = errors.Join(err, tmp.Sync(), tmp.Close())
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp.Name())
+		return fmt.Errorf("mail: write %s: %w", path, err)
+	}
+	return nil
+}
+
+// fileName keeps the characters of a Message-ID that are safe in a file
+// name on every system and replaces the rest.
+func fileName(messageID string) string {
+	id := strings.TrimSuffix(strings.TrimPrefix(messageID, "<"), ">")
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9',
+			r == '.' || r == '-' || r == '_' || r == '@' || r == '+':
+			return r
+		}
+		return '_'
+	}, id)
+}
