@@ -42,6 +42,10 @@ type Profile struct {
 	// Canonical builds the canonical path from the article id: "{id}" is
 	// replaced. Empty keeps the path as found (without tracking query).
 	Canonical string `yaml:"canonical"`
+	// ArticleAliases are further regular expressions for paths serving
+	// the same articles elsewhere (AMP copies: /amp/news/{id}). Their first
+	// group is the article id; they need Canonical to map back.
+	ArticleAliases []string `yaml:"article_aliases"`
 	// Hosts are other host names serving the same articles (amp.isna.ir);
 	// their URLs are canonicalised onto the base URL's host.
 	Hosts []string `yaml:"hosts"`
@@ -149,6 +153,12 @@ func Parse(file string, data []byte) (*Profile, error) {
 		problems = append(problems, file+": article_url is required")
 	}
 	check("article_url", p.ArticleURL)
+	for _, a := range p.ArticleAliases {
+		check("article_aliases", a)
+	}
+	if len(p.ArticleAliases) > 0 && p.Canonical == "" {
+		problems = append(problems, file+": article_aliases need canonical to map an alias back to the article")
+	}
 	for _, d := range p.Datelines {
 		check("dateline", d)
 	}
