@@ -64,7 +64,7 @@ type Crawl struct {
 	Parallelism int      `yaml:"parallelism"`
 	Timeout     Duration `yaml:"timeout"`
 	MaxBody     ByteSize `yaml:"max_body"`
-	Retries     int      `yaml:"retries"`
+	Retries     int      `yaml:"retries"` // 0: no retries
 }
 
 // Outlet is one monitored site.
@@ -177,13 +177,17 @@ func Parse(file string, data []byte) (*Config, error) {
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, Problems(yamlerr.Lines(file, err))
 	}
-	cfg := &Config{File: file}
+	cfg := defaults(file)
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
 		return nil, Problems(yamlerr.Lines(file, err))
 	}
-	cfg.applyDefaults()
+	for i := range cfg.Outlets {
+		if cfg.Outlets[i].Profile == "" {
+			cfg.Outlets[i].Profile = cfg.Outlets[i].ID
+		}
+	}
 	v := &validator{file: file, root: &root}
 	v.validate(cfg)
 	if len(v.problems) > 0 {
@@ -192,64 +196,41 @@ func Parse(file string, data []byte) (*Config, error) {
 	return cfg, nil
 }
 
-// applyDefaults fills what the file left out with SPEC §3's defaults.
-func (c *Config) applyDefaults() {
-	def := func(s *string, v string) {
-		if *s == "" {
-			*s = v
-		}
-	}
-	def(&c.Timezone, "Asia/Tehran")
-	def(&c.Store, "mediadigest.db")
-	def(&c.HTTP.Listen, "127.0.0.1:8080")
-	def(&c.Log.Format, "text")
-	def(&c.Log.Level, "info")
-	def(&c.Crawl.Schedule, "*/20 * * * *")
-	def(&c.Crawl.UserAgent, "mediadigest/1.0 (+https://github.com/mediadigest)")
-	if c.Crawl.Delay == 0 {
-		c.Crawl.Delay = Duration(time.Second)
-	}
-	if c.Crawl.Parallelism == 0 {
-		c.Crawl.Parallelism = 2
-	}
-	if c.Crawl.Timeout == 0 {
-		c.Crawl.Timeout = Duration(30 * time.Second)
-	}
-	if c.Crawl.MaxBody == 0 {
-		c.Crawl.MaxBody = 10 << 20
-	}
-	if c.Crawl.Retries == 0 {
-		c.Crawl.Retries = 3
-	}
-	if c.Cleaning.LearnMinArticles == 0 {
-		c.Cleaning.LearnMinArticles = 3
-	}
-	if c.Cleaning.LearnWindow == 0 {
-		c.Cleaning.LearnWindow = Duration(30 * 24 * time.Hour)
-	}
-	if c.Cleaning.LearnMaxRunes == 0 {
-		c.Cleaning.LearnMaxRunes = 200
-	}
-	if c.Cleaning.StoryWindow == 0 {
-		c.Cleaning.StoryWindow = Duration(72 * time.Hour)
-	}
-	def(&c.Digest.Schedule, "0 7 * * *")
-	def(&c.Digest.From, "Media Digest <digest@example.com>")
-	if c.Digest.PerTopic == 0 {
-		c.Digest.PerTopic = 10
-	}
-	def(&c.Mail.Transport, "file")
-	def(&c.Mail.Dir, "outbox")
-	if c.Mail.SMTP.Port == 0 {
-		c.Mail.SMTP.Port = 587
-	}
-	def(&c.Mail.SMTP.TLS, "starttls")
-	if c.Mail.SMTP.Timeout == 0 {
-		c.Mail.SMTP.Timeout = Duration(30 * time.Second)
-	}
-	for i := range c.Outlets {
-		o := &c.Outlets[i]
-		def(&o.Profile, o.ID)
+// defaults returns a config holding SPEC §3's defaults. The file is decoded
+// on top of it, so a key the file leaves out keeps its default while a key
+// it sets — even to zero, like `delay: 0s` or `retries: 0` — is kept as set.
+func defaults(file string) *Config {
+	return &Config{
+		File:     file,
+		Timezone: "Asia/Tehran",
+		Store:    "mediadigest.db",
+		HTTP:     HTTP{Listen: "127.0.0.1:8080"},
+		Log:      Log{Format: "text", Level: "info"},
+		Crawl: Crawl{
+			Schedule:    "*/20 * * * *",
+			UserAgent:   "mediadigest/1.0 (+https://github.com/mediadigest)",
+			Delay:       Duration(time.Second),
+			Parallelism: 2,
+			Timeout:     Duration(30 * time.Second),
+			MaxBody:     10 << 20,
+			Retries:     3,
+		},
+		Cleaning: Cleaning{
+			LearnMinArticles: 3,
+			LearnWindow:      Duration(30 * 24 * time.Hour),
+			LearnMaxRunes:    200,
+			StoryWindow:      Duration(72 * time.Hour),
+		},
+		Digest: Digest{
+			Schedule: "0 7 * * *",
+			From:     "Media Digest <digest@example.com>",
+			PerTopic: 10,
+		},
+		Mail: Mail{
+			Transport: "file",
+			Dir:       "outbox",
+			SMTP:      SMTP{Port: 587, TLS: "starttls", Timeout: Duration(30 * time.Second)},
+		},
 	}
 }
 

@@ -22,6 +22,10 @@ func TestExampleConfigIsValid(t *testing.T) {
 	if len(cfg.Profiles) != 2 || cfg.Profiles["isna"].ID != "isna" {
 		t.Errorf("profiles = %v", cfg.Profiles)
 	}
+	demo, _ := Parse("x.yaml", []byte(base+"crawl: {delay: 0s, retries: 0}\n"))
+	if demo.Crawl.Delay != 0 || demo.Crawl.Retries != 0 || demo.Crawl.Parallelism != 2 {
+		t.Errorf("explicit zero values must be kept, unset ones defaulted: %+v", demo.Crawl)
+	}
 	if got := cfg.CrawlSchedule(cfg.Outlets[0]); got != "*/20 * * * *" {
 		t.Errorf("outlet schedule default = %q", got)
 	}

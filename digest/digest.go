@@ -181,10 +181,10 @@ func (o Options) story(s model.Story) model.DigestStory {
 	return ds
 }
 
-// summary is the article's lead, else its first clean paragraph, cut to at
-// most n runes at a word boundary.
+// summary is the article's clean lead (the raw one before cleaning ran),
+// else its first clean paragraph, cut to at most n runes at a word boundary.
 func summary(a model.Article, n int) string {
-	text := oneLine(a.Lead)
+	text := oneLine(cmp.Or(a.Clean.Lead, a.Lead))
 	if text == "" && len(a.Paragraphs) > 0 {
 		text = oneLine(a.Paragraphs[0])
 	}

@@ -26,7 +26,7 @@ type Article struct {
 	Outlet      string    `json:"outlet"`
 	Title       string    `json:"title"`
 	Kicker      string    `json:"kicker,omitempty"`
-	Lead        string    `json:"lead"`
+	Lead        string    `json:"-"` // as extracted; the clean view has the lead shown
 	Section     string    `json:"section"`
 	Tags        []string  `json:"tags"`
 	Published   time.Time `json:"published"`              // UTC
@@ -44,6 +44,7 @@ type Article struct {
 // Clean is the view of an article that users see: paragraphs left after
 // cleaning, and every paragraph removed with its reason.
 type Clean struct {
+	Lead       string    `json:"lead"`   // the lead without its dateline
 	Source     string    `json:"source"` // outlet named by a "منبع:" line, or ""
 	Paragraphs []string  `json:"paragraphs"`
 	Removed    []Removed `json:"removed"`

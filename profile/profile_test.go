@@ -52,6 +52,8 @@ func TestParseErrors(t *testing.T) {
 		{"bad regexp", "id: x\narticle_url: '(('\n", "article_url"},
 		{"no id", "article_url: a\n", "id is required"},
 		{"bad calendar", "id: x\narticle_url: a\narchive: {calendar: lunar}\n", "archive.calendar"},
+		{"bad alias", "id: x\narticle_url: a\ncanonical: /{id}\narticle_aliases: ['((']\n", "article_aliases"},
+		{"alias without canonical", "id: x\narticle_url: a\narticle_aliases: [b]\n", "need canonical"},
 		{"unknown builtin", "", ""},
 	}
 	for _, tt := range tests {

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func writeConfig(t *testing.T, y string) string {
+	t.Helper()
+	dir := t.TempDir()
+	y = strings.ReplaceAll(y, "{DIR}", dir)
+	p := filepath.Join(dir, "mediadigest.yaml")
+	if err := os.WriteFile(p, []byte(y), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const minimal = `store: "{DIR}/md.db"
+outlets:
+  - {id: isna, profile: isna, base_url: "BASE"}
+topics:
+  - {id: energy, name: انرژی, keywords: [نفت]}
+subscribers:
+  - email: a@example.com
+`
+
+func TestUsageAndExitCodes(t *testing.T) {
+	good := writeConfig(t, strings.Replace(minimal, "BASE", "https://www.isna.ir", 1))
+	bad := writeConfig(t, "outlets:\n  - id: isna\n    colour: red\n")
+	tests := []struct {
+		name    string
+		args    []string
+		code    int
+		wantErr string // in stderr
+		wantOut string // in stdout
+	}{
+		{"no command", nil, 2, "usage: mediadigest COMMAND", ""},
+		{"help", []string{"-h"}, 0, "Commands:", ""},
+		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`, ""},
+		{"command help", []string{"digest", "-h"}, 0, "-subscriber", ""},
+		{"bad flag", []string{"crawl", "-nope"}, 2, "flag provided but not defined", ""},
+		{"missing config", []string{"crawl", "-config", filepath.Join(t.TempDir(), "none.yaml")}, 2, "mediadigest.example.yaml", ""},
+		{"check ok", []string{"check", "-config", good}, 0, "", ": ok (1 outlets"},
+		{"check problems", []string{"check", "-config", bad}, 2, "1 problem(s)", `mediadigest.yaml:3: unknown key "colour"`},
+		{"bad date", []string{"digest", "-config", good, "-date", "yesterday"}, 2, "-date", ""},
+		{"bad format", []string{"digest", "-config", good, "-format", "pdf"}, 2, `-format "pdf"`, ""},
+		{"unknown subscriber", []string{"digest", "-config", good, "-subscriber", "x@example.com"}, 2, "unknown subscriber", ""},
+		{"unknown outlet", []string{"crawl", "-config", good, "-outlet", "tabnak"}, 2, `unknown outlet "tabnak"`, ""},
+		{"backfill needs flags", []string{"backfill", "-config", good}, 2, "-outlet and -from are required", ""},
+		{"backfill bad range", []string{"backfill", "-config", good, "-outlet", "isna", "-from", "1405/09/05", "-to", "1405/09/01"}, 2, "is before", ""},
+		{"extract needs a page", []string{"extract", "-config", good, "-outlet", "isna"}, 2, "one URL or FILE", ""},
+		{"export bad since", []string{"export", "-config", good, "-since", "soon"}, 2, "-since", ""},
+		{"empty digest prints", []string{"digest", "-config", good, "-date", "2026-11-26", "-format", "json"}, 0, "", `"jalali_date": "1405/09/05"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errs := runCmd(t, tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, out, errs)
+			}
+			if !strings.Contains(errs, tt.wantErr) {
+				t.Errorf("stderr %q lacks %q", errs, tt.wantErr)
+			}
+			if !strings.Contains(out, tt.wantOut) {
+				t.Errorf("stdout %q lacks %q", out, tt.wantOut)
+			}
+		})
+	}
+}
+
+// TestCrawlUnreachableOutlet: a dead outlet fails the run (exit 1) with its
+// URL named, and what was stored before stays.
+func TestCrawlUnreachableOutlet(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close() // nothing listens there any more
+	cfg := writeConfig(t, strings.Replace(minimal, "BASE", url, 1)+"crawl: {retries: 0, timeout: 2s, delay: 0s}\n")
+	code, out, errs := runCmd(t, "crawl", "-config", cfg)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	if !strings.Contains(out+errs, url) {
+		t.Errorf("output does not name the unreachable URL %s:\n%s\n%s", url, out, errs)
+	}
+	code, out, _ = runCmd(t, "status", "-config", cfg)
+	if code != 0 || !strings.Contains(out, "failures in a row 1") {
+		t.Errorf("status after a failed crawl: exit %d\n%s", code, out)
+	}
+}

@@ -1,0 +1,443 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"mediadigest/config"
+	"mediadigest/digest"
+	"mediadigest/jalali"
+	"mediadigest/model"
+	"mediadigest/pipeline"
+	"mediadigest/scrape"
+	"mediadigest/store"
+)
+
+// app is a loaded config with its open store and pipeline.
+type app struct {
+	cfg   *config.Config
+	store *store.Store
+	pipe  *pipeline.Pipeline
+	log   *slog.Logger
+}
+
+func (a *app) Close() error { return a.store.Close() }
+
+// loadConfig reads the config; problems are usage errors (exit 2).
+func (e *env) loadConfig() (*config.Config, error) {
+	cfg, err := config.Load(config.Path(e.configPath))
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return cfg, nil
+}
+
+// open loads the config, opens the store and builds the pipeline.
+func (e *env) open(ctx context.Context) (*app, error) {
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	return openApp(ctx, cfg, newLogger(cfg, e.stderr))
+}
+
+func openApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, error) {
+	st, err := store.Open(ctx, cfg.Store)
+	if err != nil {
+		return nil, err
+	}
+	p, err := pipeline.New(cfg, st, log)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &app{cfg: cfg, store: st, pipe: p, log: log}, nil
+}
+
+// newLogger logs to w as text, or JSON with log.format: json.
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.Log.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func checkCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+	return func(ctx context.Context, args []string) error {
+		path := config.Path(e.configPath)
+		cfg, err := config.Load(path)
+		if err != nil {
+			var ps config.Problems
+			if errors.As(err, &ps) {
+				for _, p := range ps {
+					fmt.Fprintln(e.stdout, p)
+				}
+				return usagef("%s: %d problem(s)", path, len(ps))
+			}
+			return usageError{err}
+		}
+		fmt.Fprintf(e.stdout, "%s: ok (%d outlets, %d topics, %d subscribers, mail by %s)\n",
+			path, len(cfg.Outlets), len(cfg.Topics), len(cfg.Subscribers), cfg.Mail.Transport)
+		if cfg.Mail.Transport == "smtp" && cfg.Mail.SMTP.PasswordEnv != "" && cfg.Mail.SMTP.Password() == "" {
+			fmt.Fprintf(e.stdout, "warning: $%s is not set in this environment; SMTP will try without a password\n", cfg.Mail.SMTP.PasswordEnv)
+		}
+		return nil
+	}
+}
+
+func crawlCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+	var outlets multiFlag
+	fs.Var(&outlets, "outlet", "outlet `ID` to crawl (repeatable; default all)")
+	return func(ctx context.Context, args []string) error {
+		if len(args) > 0 {
+			return usagef("unexpected arguments %q", args)
+		}
+		a, err := e.open(ctx)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		for _, id := range outlets {
+			if _, err := a.pipe.Outlet(id); err != nil {
+				return usageError{err}
+			}
+		}
+		rep, err := a.pipe.Crawl(ctx, outlets)
+		printStats(e.stdout, rep.Outlets)
+		return err
+	}
+}
+
+func backfillCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+	outlet := fs.String("outlet", "", "outlet `ID` (required)")
+	from := fs.String("from", "", "first `DATE`: 2026-11-18 or Jalali 1405/08/27 (required)")
+	to := fs.String("to", "", "last `DATE`, included (default: -from)")
+	return func(ctx context.Context, args []string) error {
+		if *outlet == "" || *from == "" {
+			return usagef("-outlet and -from are required")
+		}
+		a, err := e.open(ctx)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		if _, err := a.pipe.Outlet(*outlet); err != nil {
+			return usageError{err}
+		}
+		first, err := jalali.ParseDay(*from)
+		if err != nil {
+			return usagef("-from: %v", err)
+		}
+		last := first
+		if *to != "" {
+			if last, err = jalali.ParseDay(*to); err != nil {
+				return usagef("-to: %v", err)
+			}
+		}
+		if last.Time(a.cfg.Location).Before(first.Time(a.cfg.Location)) {
+			return usagef("-to %s is before -from %s", last, first)
+		}
+		stats, err := a.pipe.Backfill(ctx, *outlet, first, last, newProgress(e.stderr, a.log))
+		printStats(e.stdout, []scrape.Stats{stats})
+		return err
+	}
+}
+
+func extractCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+	outlet := fs.String("outlet", "", "outlet `ID` whose profile reads the page (required)")
+	return func(ctx context.Context, args []string) error {
+		if *outlet == "" || len(args) != 1 {
+			return usagef("want -outlet ID and one URL or FILE")
+		}
+		a, err := e.open(ctx)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		if _, err := a.pipe.Outlet(*outlet); err != nil {
+			return usageError{err}
+		}
+		art, err := a.pipe.Extract(ctx, *outlet, args[0])
+		if err != nil {
+			return err
+		}
+		return writeJSON(e.stdout, art, true)
+	}
+}
+
+func reprocessCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+	outlet := fs.String("outlet", "", "outlet `ID` (default all)")
+	return func(ctx context.Context, args []string) error {
+		a, err := e.open(ctx)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		n, err := a.pipe.Reprocess(ctx, *outlet)
+		fmt.Fprintf(e.stdout, "reprocessed %d stored pages\n", n)
+		return err
+	}
+}
+
+func exportCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+	since := fs.String("since", "", "only articles published at or after `T` (RFC 3339 or a date)")
+	until := fs.String("until", "", "only articles published before `T` (RFC 3339 or a date; a date means its end)")
+	outlet := fs.String("outlet", "", "only this outlet `ID`")
+	return func(ctx context.Context, args []string) error {
+		a, err := e.open(ctx)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		q := store.ArticleQuery{Outlet: *outlet}
+		if q.Since, err = parseTime(*since, a.cfg.Location, false); err != nil {
+			return usagef("-since: %v", err)
+		}
+		if q.Until, err = parseTime(*until, a.cfg.Location, true); err != nil {
+			return usagef("-until: %v", err)
+		}
+		w := bufio.NewWriter(e.stdout)
+		err = a.store.ForEachArticle(ctx, q, func(art *model.Article) error {
+			return writeJSON(w, art, false)
+		})
+		if ferr := w.Flush(); err == nil {
+			err = ferr
+		}
+		return err
+	}
+}
+
+// parseTime reads RFC 3339 or a day (Gregorian or Jalali) in loc; a day as
+// an upper bound means the end of that day.
+func parseTime(s string, loc *time.Location, end bool) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	d, err := jalali.ParseDay(s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is neither RFC 3339 nor a date (2026-11-18, 1405/08/27)", s)
+	}
+	t := d.Time(loc)
+	if end {
+		t = t.AddDate(0, 0, 1)
+	}
+	return t.UTC(), nil
+}
+
+var formats = []string{"html", "text", "json", "eml"}
+
+func digestCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+	date := fs.String("date", "", "the `DATE` of the digest's day (2026-11-18 or 1405/08/27; default today)")
+	subscriber := fs.String("subscriber", "", "only this subscriber `EMAIL`")
+	format := fs.String("format", "html", "output format: html, text, json or eml")
+	out := fs.String("out", "", "write one file per subscriber into `DIR` instead of printing")
+	send := fs.Bool("send", false, "deliver through the outbox (once per subscriber and day)")
+	return func(ctx context.Context, args []string) error {
+		if !contains(formats, *format) {
+			return usagef("-format %q: want one of %s", *format, strings.Join(formats, ", "))
+		}
+		a, err := e.open(ctx)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		day := jalali.Of(time.Now().In(a.cfg.Location))
+		if *date != "" {
+			if day, err = jalali.ParseDay(*date); err != nil {
+				return usagef("-date: %v", err)
+			}
+		}
+		win := digest.DayWindow(day.Time(a.cfg.Location), a.cfg.Location)
+		subs := a.cfg.Subscribers
+		if *subscriber != "" {
+			s, err := a.pipe.Subscriber(*subscriber)
+			if err != nil {
+				return usageError{err}
+			}
+			subs = []config.Subscriber{s}
+		}
+		if len(subs) == 0 {
+			return usagef("no subscribers configured")
+		}
+		if *send {
+			var emails []string
+			for _, s := range subs {
+				emails = append(emails, s.Email)
+			}
+			rep, err := a.pipe.Send(ctx, win, emails)
+			fmt.Fprintf(e.stdout, "digest %s: sent %d, to retry %d, failed %d\n", day, rep.Sent, rep.Retry, rep.Failed)
+			if err == nil && rep.Retry+rep.Failed > 0 {
+				err = fmt.Errorf("%d digest(s) not delivered; see `mediadigest outbox`", rep.Retry+rep.Failed)
+			}
+			return err
+		}
+		if *out == "" && len(subs) > 1 {
+			return usagef("%d subscribers: name one with -subscriber, or write them all with -out DIR", len(subs))
+		}
+		for _, s := range subs {
+			d, err := a.pipe.Digest(ctx, s, win)
+			if err != nil {
+				return err
+			}
+			data, err := a.pipe.Format(d, *format)
+			if err != nil {
+				return err
+			}
+			if *out == "" {
+				_, err = e.stdout.Write(data)
+				return err
+			}
+			path := filepath.Join(*out, fileStem(s.Email)+"-"+day.Time(a.cfg.Location).Format("2006-01-02")+"."+ext(*format))
+			if err := writeFile(path, data); err != nil {
+				return err
+			}
+			fmt.Fprintln(e.stdout, path)
+		}
+		return nil
+	}
+}
+
+func ext(format string) string {
+	if format == "text" {
+		return "txt"
+	}
+	return format
+}
+
+func fileStem(email string) string {
+	return strings.NewReplacer("@", "_at_", "/", "_", "\\", "_").Replace(email)
+}
+
+// writeFile writes data atomically: a reader never sees half a file.
+func writeFile(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func outboxCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+	state := fs.String("state", "", "only rows in this state: queued, sent or failed")
+	retry := fs.Int64("retry", 0, "put the failed row `ID` back in the queue and deliver now")
+	limit := fs.Int("n", 50, "show at most `N` rows")
+	return func(ctx context.Context, args []string) error {
+		a, err := e.open(ctx)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		if *retry != 0 {
+			if err := a.store.Requeue(ctx, *retry, time.Now()); err != nil {
+				return err
+			}
+			d, err := a.pipe.Deliverer()
+			if err != nil {
+				return err
+			}
+			rep, err := d.Deliver(ctx, time.Now())
+			fmt.Fprintf(e.stdout, "sent %d, to retry %d, failed %d\n", rep.Sent, rep.Retry, rep.Failed)
+			return err
+		}
+		items, err := a.store.Outbox(ctx, *state, *limit)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "%-5s %-7s %-30s %-25s %-8s %s\n", "ID", "STATE", "SUBSCRIBER", "WINDOW (UTC)", "ATTEMPTS", "LAST REPLY")
+		for _, it := range items {
+			fmt.Fprintf(e.stdout, "%-5d %-7s %-30s %-25s %-8d %s\n", it.ID, it.State, it.Subscriber,
+				it.Window.From.UTC().Format("2006-01-02T15:04")+"+"+it.Window.To.Sub(it.Window.From).String(),
+				it.Attempts, oneLine(it.LastReply))
+		}
+		return nil
+	}
+}
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 80 {
+		s = s[:77] + "..."
+	}
+	return s
+}
+
+func statusCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+	asJSON := fs.Bool("json", false, "print the JSON that /healthz serves")
+	return func(ctx context.Context, args []string) error {
+		a, err := e.open(ctx)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		h, err := a.pipe.Health(ctx)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return writeJSON(e.stdout, h, true)
+		}
+		fmt.Fprintf(e.stdout, "status: %s\n", h.Status)
+		for _, o := range h.Outlets {
+			fmt.Fprintf(e.stdout, "  %-12s last success %-25s failures in a row %d  %s\n", o.Outlet, fmtTime(o.LastSuccess), o.ConsecutiveFailures, o.LastError)
+		}
+		keys := make([]string, 0, len(h.Outbox))
+		for k := range h.Outbox {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		fmt.Fprint(e.stdout, "  outbox:")
+		for _, k := range keys {
+			fmt.Fprintf(e.stdout, " %s %d", k, h.Outbox[k])
+		}
+		fmt.Fprintln(e.stdout)
+		if h.Status != "ok" {
+			return fmt.Errorf("unhealthy: %s", strings.Join(h.Problems, "; "))
+		}
+		return nil
+	}
+}
+
+func fmtTime(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return "never"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func writeJSON(w io.Writer, v any, indent bool) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	if indent {
+		enc.SetIndent("", "  ")
+	}
+	return enc.Encode(v)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

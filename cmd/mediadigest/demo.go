@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"mediadigest/config"
+	"mediadigest/digest"
+	"mediadigest/jalali"
+	"mediadigest/model"
+	"mediadigest/sampleoutlets"
+	"mediadigest/scrape"
+	"mediadigest/store"
+)
+
+// demoDay is the sample outlets' second day, the one the demo digests:
+// 1405/09/05, 2026-11-26 in Tehran.
+var demoDay = jalali.Date{Year: 1405, Month: 9, Day: 5}
+
+func demoCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+	out := fs.String("out", "demo-out", "write the digest and the demo store into `DIR`")
+	verbose := fs.Bool("v", false, "log every crawl step")
+	return func(ctx context.Context, args []string) error {
+		dir, err := filepath.Abs(*out)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		// The sample outlets get new loopback ports on every run, and the
+		// ports are part of the stored URLs: start from an empty store.
+		for _, f := range []string{"demo.db", "demo.db-wal", "demo.db-shm"} {
+			if err := os.Remove(filepath.Join(dir, f)); err != nil && !os.IsNotExist(err) {
+				return fmt.Errorf("demo: %w", err)
+			}
+		}
+		if err := os.RemoveAll(filepath.Join(dir, "outbox")); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		srv, err := sampleoutlets.Start()
+		if err != nil {
+			return fmt.Errorf("demo: start sample outlets: %w", err)
+		}
+		defer srv.Close()
+		cfg, err := config.Demo(srv.URL("isna"), srv.URL("eghtesad24"), dir)
+		if err != nil {
+			return fmt.Errorf("demo: built-in config: %w", err)
+		}
+		level := slog.LevelWarn
+		if *verbose {
+			level = slog.LevelDebug
+		}
+		log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+		a, err := openApp(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+
+		fmt.Fprintf(e.stdout, "Crawling the sample outlets (ISNA at %s, Eghtesad24 at %s)…\n", srv.URL("isna"), srv.URL("eghtesad24"))
+		rep, err := a.pipe.Crawl(ctx, nil)
+		printStats(e.stdout, rep.Outlets)
+		if err != nil {
+			return err
+		}
+		// Feeds list only the newest items; the archives hold the rest.
+		fmt.Fprintf(e.stdout, "Backfilling %s–%s from the archives…\n", demoDay.AddDays(-1), demoDay)
+		for _, id := range cfg.OutletIDs() {
+			st, err := a.pipe.Backfill(ctx, id, demoDay.AddDays(-1), demoDay, &logProgress{log: log})
+			printStats(e.stdout, []scrape.Stats{st})
+			if err != nil {
+				return err
+			}
+		}
+		win := digest.DayWindow(demoDay.Time(cfg.Location), cfg.Location)
+		sub := cfg.Subscribers[0]
+		d, err := a.pipe.Digest(ctx, sub, win)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "\nDigest of %s (%s) for %s:\n", demoDay, demoDay.Time(cfg.Location).Format("2006-01-02"), sub.Email)
+		for _, f := range []struct{ name, format string }{
+			{"digest.html", "html"}, {"digest.txt", "text"}, {"digest.json", "json"}, {"digest.eml", "eml"},
+		} {
+			data, err := a.pipe.Format(d, f.format)
+			if err != nil {
+				return err
+			}
+			path := filepath.Join(dir, f.name)
+			if err := writeFile(path, data); err != nil {
+				return fmt.Errorf("demo: %w", err)
+			}
+			fmt.Fprintf(e.stdout, "  %s\n", path)
+		}
+		sent, err := a.pipe.Send(ctx, win, nil)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "  %s (%d digests through the outbox, mail.transport: file)\n", cfg.Mail.Dir, sent.Sent)
+		return summarize(ctx, e, a.store, d)
+	}
+}
+
+// summarize prints what the demo did: articles, removed paragraphs by
+// reason, stories and topics.
+func summarize(ctx context.Context, e *env, st *store.Store, d model.Digest) error {
+	articles, err := st.Articles(ctx, store.ArticleQuery{})
+	if err != nil {
+		return err
+	}
+	removed := map[string]int{}
+	stories := map[string]bool{}
+	for _, a := range articles {
+		for _, r := range a.Removed {
+			removed[r.Reason]++
+		}
+		stories[a.Story] = true
+	}
+	reasons := make([]string, 0, len(removed))
+	for r := range removed {
+		reasons = append(reasons, r)
+	}
+	sort.Strings(reasons)
+	fmt.Fprintf(e.stdout, "\n%d articles stored, %d stories. Paragraphs removed:", len(articles), len(stories))
+	for _, r := range reasons {
+		fmt.Fprintf(e.stdout, " %s %d", r, removed[r])
+	}
+	fmt.Fprintln(e.stdout)
+	fmt.Fprint(e.stdout, "Digest topics:")
+	for _, t := range d.Topics {
+		fmt.Fprintf(e.stdout, " %s %d", t.Name, len(t.Stories)+t.More)
+	}
+	fmt.Fprintln(e.stdout, "\nOpen digest.html in a browser to read it.")
+	return nil
+}

@@ -1,0 +1,238 @@
+package scrape
+
+import (
+	"bytes"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"codeberg.org/readeck/go-readability/v2"
+	"github.com/PuerkitoBio/goquery"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+
+	"mediadigest/jalali"
+	"mediadigest/model"
+	"mediadigest/persian"
+	"mediadigest/profile"
+)
+
+// ExtractError says which part of an article a page lacks, and which
+// selector failed to find it ("" when readability looked).
+type ExtractError struct {
+	URL      string
+	Part     string // "container", "title" or "body"
+	Selector string
+	Empty    bool // the selector matched, but only elements without text
+}
+
+// Error names the page, the missing part and the selector that failed.
+func (e *ExtractError) Error() string {
+	switch {
+	case e.Selector == "":
+		return fmt.Sprintf("scrape: %s: no article %s (readability found none)", e.URL, e.Part)
+	case e.Empty:
+		return fmt.Sprintf("scrape: %s: no article %s (selector %q matched only empty elements)", e.URL, e.Part, e.Selector)
+	}
+	return fmt.Sprintf("scrape: %s: no article %s (selector %q matched nothing)", e.URL, e.Part, e.Selector)
+}
+
+// Extract reads an article out of an HTML page with the profile's
+// selectors, or by readability when the profile has no body selector. Every
+// text comes back in display form; paragraphs are raw (nothing cleaned).
+// The published time, in UTC, comes from the date_meta element (ISO 8601)
+// or else the visible Jalali date read in loc; it stays zero when the page
+// has neither, for the caller to fill in. URL is pageURL as given, and
+// Outlet is left empty.
+func Extract(p *profile.Profile, pageURL string, body []byte, loc *time.Location) (model.Article, error) {
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(bytes.ToValidUTF8(body, []byte("\uFFFD"))))
+	if err != nil {
+		return model.Article{}, fmt.Errorf("scrape: %s: parse HTML: %w", pageURL, err)
+	}
+	var a model.Article
+	if p.Selectors.Body == "" {
+		a, err = extractReadable(doc, pageURL)
+	} else {
+		a, err = extractSelected(p.Selectors, doc, pageURL, loc)
+	}
+	if err != nil {
+		return model.Article{}, err
+	}
+	a.URL = pageURL
+	if t, ok := metaTime(doc, p.Selectors.DateMeta, loc); ok {
+		a.Published = t
+	}
+	return a, nil
+}
+
+func extractSelected(sel profile.Selectors, doc *goquery.Document, pageURL string, loc *time.Location) (model.Article, error) {
+	scope := doc.Selection
+	if sel.Container != "" {
+		if scope = doc.Find(sel.Container).First(); scope.Length() == 0 {
+			return model.Article{}, &ExtractError{URL: pageURL, Part: "container", Selector: sel.Container}
+		}
+	}
+	a := model.Article{
+		Kicker: text(scope.Find(sel.Kicker).First()),
+		Lead:   text(scope.Find(sel.Lead).First()),
+		Tags:   distinctTexts(scope.Find(sel.Tags)),
+	}
+	titles := scope.Find(sel.Title)
+	if a.Title = text(titles.First()); a.Title == "" {
+		return model.Article{}, &ExtractError{URL: pageURL, Part: "title", Selector: sel.Title, Empty: titles.Length() > 0}
+	}
+	paras := scope.Find(sel.Body)
+	paras.Each(func(_ int, s *goquery.Selection) {
+		if t := text(s); t != "" {
+			a.Raw = append(a.Raw, t)
+		}
+	})
+	if len(a.Raw) == 0 {
+		return model.Article{}, &ExtractError{URL: pageURL, Part: "body", Selector: sel.Body, Empty: paras.Length() > 0}
+	}
+	// A breadcrumb yields several links, most general first, as feeds
+	// write categories ("اقتصادی > بورس").
+	a.Section = strings.Join(distinctTexts(scope.Find(sel.Section)), " > ")
+	if sel.Date != "" {
+		if t, err := jalali.Parse(text(scope.Find(sel.Date).First()), loc); err == nil {
+			a.Published = t.UTC()
+		}
+	}
+	return a, nil
+}
+
+func extractReadable(doc *goquery.Document, pageURL string) (model.Article, error) {
+	u, err := url.Parse(pageURL)
+	if err != nil {
+		u = &url.URL{}
+	}
+	art, err := readability.FromDocument(doc.Nodes[0], u)
+	if err != nil || art.Node == nil {
+		return model.Article{}, &ExtractError{URL: pageURL, Part: "body"}
+	}
+	a := model.Article{Title: persian.Display(collapse(art.Title())), Tags: []string{}}
+	if a.Title == "" {
+		return model.Article{}, &ExtractError{URL: pageURL, Part: "title"}
+	}
+	goquery.NewDocumentFromNode(art.Node).Find("p").Each(func(_ int, s *goquery.Selection) {
+		if t := text(s); t != "" {
+			a.Raw = append(a.Raw, t)
+		}
+	})
+	if len(a.Raw) == 0 {
+		if t := text(goquery.NewDocumentFromNode(art.Node).Selection); t != "" {
+			a.Raw = []string{t}
+		}
+	}
+	if len(a.Raw) == 0 {
+		return model.Article{}, &ExtractError{URL: pageURL, Part: "body"}
+	}
+	// Readability falls back to the first paragraph for the excerpt; a
+	// lead repeating the body would only be cut again as a duplicate.
+	if lead := persian.Display(collapse(art.Excerpt())); lead != a.Raw[0] {
+		a.Lead = lead
+	}
+	if t, err := art.PublishedTime(); err == nil {
+		a.Published = t.UTC()
+	}
+	return a, nil
+}
+
+// metaTime reads the ISO 8601 time in the content (or datetime) attribute
+// of the first element selector matches anywhere in the page: such meta
+// elements live in <head>, outside any article container. Times without a
+// zone are in loc.
+func metaTime(doc *goquery.Document, selector string, loc *time.Location) (time.Time, bool) {
+	if selector == "" {
+		return time.Time{}, false
+	}
+	el := doc.Find(selector).First()
+	v, ok := el.Attr("content")
+	if !ok {
+		v = el.AttrOr("datetime", "")
+	}
+	v = strings.TrimSpace(v)
+	// The forms of ISO 8601 met in article:published_time.
+	layouts := []string{
+		time.RFC3339Nano,
+		"2006-01-02T15:04:05Z0700",
+		"2006-01-02T15:04Z07:00",
+		"2006-01-02T15:04:05",
+		"2006-01-02T15:04",
+		"2006-01-02 15:04:05",
+		"2006-01-02",
+	}
+	for _, layout := range layouts {
+		if t, err := time.ParseInLocation(layout, v, loc); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// distinctTexts returns the non-empty texts of s in order, each once.
+func distinctTexts(s *goquery.Selection) []string {
+	out := []string{}
+	s.Each(func(_ int, e *goquery.Selection) {
+		if t := text(e); t != "" && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	})
+	return out
+}
+
+// text is the visible text of s in display form. Line breaks and block
+// boundaries become spaces (a <br> inside a paragraph must not glue two
+// words), scripts and styles are skipped, and runs of white space collapse
+// as a browser renders them.
+func text(s *goquery.Selection) string {
+	var b strings.Builder
+	for _, n := range s.Nodes {
+		writeText(&b, n)
+	}
+	return persian.Display(collapse(b.String()))
+}
+
+func collapse(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func writeText(b *strings.Builder, n *html.Node) {
+	switch n.Type {
+	case html.TextNode:
+		b.WriteString(n.Data)
+		return
+	case html.CommentNode:
+		return
+	case html.ElementNode:
+		switch n.DataAtom {
+		case atom.Script, atom.Style, atom.Noscript, atom.Template:
+			return
+		}
+	}
+	block := n.Type == html.ElementNode && !isInline(n.DataAtom)
+	if block {
+		b.WriteByte(' ')
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		writeText(b, c)
+	}
+	if block {
+		b.WriteByte(' ')
+	}
+}
+
+// isInline reports whether a is a phrasing element that does not separate
+// words: a ZWNJ or half a word may sit inside it.
+func isInline(a atom.Atom) bool {
+	switch a {
+	case atom.A, atom.Abbr, atom.B, atom.Bdi, atom.Bdo, atom.Cite, atom.Code,
+		atom.Data, atom.Del, atom.Dfn, atom.Em, atom.Font, atom.I, atom.Ins,
+		atom.Kbd, atom.Mark, atom.Q, atom.S, atom.Samp, atom.Small, atom.Span,
+		atom.Strong, atom.Sub, atom.Sup, atom.Time, atom.U, atom.Var:
+		return true
+	}
+	return false
+}

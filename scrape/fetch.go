@@ -1,0 +1,411 @@
+package scrape
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gocolly/colly/v2"
+)
+
+const (
+	maxRedirects  = 5
+	maxRetryAfter = 5 * time.Minute
+	maxBackoff    = time.Minute
+	maxErrors     = 50
+	// challengeMax bounds the size of an ArvanCloud challenge page: real
+	// articles are far larger, and may mention ArvanCloud in their text.
+	challengeMax = 32 << 10
+)
+
+// errRedirect marks a redirect the crawler refused to follow.
+var errRedirect = errors.New("redirect refused")
+
+type pageKind int
+
+const (
+	feedPage pageKind = iota
+	archivePage
+	articlePage
+)
+
+// job is one page to fetch. The fields below the first group belong to the
+// goroutine fetching the job: colly runs synchronously, so its callbacks
+// for one request (retries included) run one after another on that
+// goroutine.
+type job struct {
+	kind    pageKind
+	url     string      // for articles, the canonical URL
+	header  http.Header // request headers (conditional GET)
+	hint    time.Time   // feed item or archive time: the date fallback
+	changed time.Time   // feed item's updated (else published) time
+	feeds   []*job      // for articles, the feeds listing them
+	items   []*job      // for feeds, the articles listed
+
+	attempt     int
+	abort       string // the reason a callback aborted the transfer with
+	contentType string // as the server sent it, charset included
+	settled     bool   // the outcome is recorded (body kept, or failure counted)
+	ok          bool
+	body        []byte
+	respHeader  http.Header
+	fetched     time.Time
+
+	articleFailed bool // for feeds, guarded by run.mu
+}
+
+// run is one pass of a Crawler over one outlet, with its own collector.
+type run struct {
+	opt    Options
+	outlet Outlet
+	base   *url.URL
+	hosts  []string // hosts the outlet serves from: redirects may go there
+	known  Known
+	sink   Sink
+	log    *slog.Logger
+	col    *colly.Collector
+
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+
+	sinkMu sync.Mutex // the sink is never called concurrently
+	mu     sync.Mutex
+	stats  Stats
+}
+
+func (c *Crawler) newRun(ctx context.Context, o Outlet, known Known, sink Sink) (*run, error) {
+	if o.Profile == nil {
+		return nil, fmt.Errorf("scrape: outlet %s: no profile", o.ID)
+	}
+	base, err := url.Parse(o.BaseURL)
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, fmt.Errorf("scrape: outlet %s: base URL %q is not an absolute http(s) URL", o.ID, o.BaseURL)
+	}
+	r := &run{
+		opt:    c.opt,
+		outlet: o,
+		base:   base,
+		known:  known,
+		sink:   sink,
+		log:    c.opt.Logger.With("outlet", o.ID),
+		stats:  Stats{Outlet: o.ID, Failures: map[string]int{}},
+	}
+	r.ctx, r.cancel = context.WithCancelCause(ctx)
+	r.hosts = append([]string{base.Host}, o.Profile.Hosts...)
+	for _, f := range r.feedURLs() {
+		if u, err := url.Parse(f); err == nil && !containsFold(r.hosts, u.Host) {
+			r.hosts = append(r.hosts, u.Host)
+		}
+	}
+	if err := r.setupCollector(); err != nil {
+		r.cancel(nil)
+		return nil, err
+	}
+	return r, nil
+}
+
+// setupCollector builds the run's collector. It is never shared: colly's
+// visited map only grows, and limit rules shared between collectors can
+// deadlock.
+func (r *run) setupCollector() error {
+	// Init rather than NewCollector: NewCollector applies COLLY_*
+	// environment variables after the options, which could switch robots.txt
+	// off, lift the body limit or change the user agent behind our back.
+	col := &colly.Collector{}
+	col.Init()
+	col.UserAgent = r.opt.UserAgent
+	col.IgnoreRobotsTxt = false
+	// The run dedupes URLs itself; colly's visited map would only make
+	// redirects between already fetched pages fail.
+	col.AllowURLRevisit = true
+	// colly truncates silently at MaxBodySize: one byte more tells a body
+	// at the limit from a longer one.
+	col.MaxBodySize = int(r.opt.MaxBody + 1)
+	col.Context = r.ctx
+	col.SetRequestTimeout(r.opt.Timeout)
+	col.SetRedirectHandler(r.checkRedirect)
+	// One rule per host: a rule's parallelism is one semaphore shared by
+	// every host it matches. Hosts are matched with their port.
+	for _, h := range r.hosts {
+		rule := &colly.LimitRule{DomainRegexp: "^" + regexp.QuoteMeta(h) + "$", Delay: r.opt.Delay, Parallelism: r.opt.Parallelism}
+		if err := col.Limit(rule); err != nil {
+			return fmt.Errorf("scrape: outlet %s: limit rule for %s: %w", r.outlet.ID, h, err)
+		}
+	}
+	col.OnRequest(r.onRequest)
+	col.OnResponseHeaders(r.onHeaders)
+	col.OnResponse(func(resp *colly.Response) { r.accept(jobOf(resp.Ctx), resp) })
+	col.OnError(r.onError)
+	r.col = col
+	return nil
+}
+
+// feedURLs are the outlet's feeds resolved against its base URL.
+func (r *run) feedURLs() []string {
+	feeds := r.outlet.Feeds
+	if len(feeds) == 0 {
+		feeds = r.outlet.Profile.Feeds
+	}
+	var out []string
+	for _, f := range feeds {
+		if u, err := r.base.Parse(f); err == nil {
+			out = append(out, u.String())
+		}
+	}
+	return out
+}
+
+func jobOf(ctx *colly.Context) *job {
+	j, _ := ctx.GetAny("job").(*job)
+	return j
+}
+
+// get fetches j, retrying as needed. It reports whether j.body holds the
+// page; a page that failed for good is counted before get returns.
+func (r *run) get(j *job) bool {
+	if r.stopped() {
+		return false
+	}
+	cctx := colly.NewContext()
+	cctx.Put("job", j)
+	// colly adds its own headers to the map it is given.
+	err := r.col.Request(http.MethodGet, j.url, nil, cctx, j.header.Clone())
+	if !j.settled && err != nil && r.ctx.Err() == nil {
+		// Failures before the request is sent (robots.txt) never reach
+		// OnError.
+		r.fail(j, classify(err, 0, ""), err)
+	}
+	return j.ok
+}
+
+// stopped reports whether the run should ask nothing more of the outlet.
+func (r *run) stopped() bool {
+	if r.ctx.Err() != nil {
+		return true
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stats.Blocked
+}
+
+func (r *run) onRequest(req *colly.Request) {
+	if r.stopped() {
+		req.Abort()
+		return
+	}
+	j := jobOf(req.Ctx)
+	j.abort, j.contentType = "", ""
+	r.log.Debug("fetch", "url", req.URL.String(), "attempt", j.attempt+1)
+}
+
+func (r *run) onHeaders(resp *colly.Response) {
+	j := jobOf(resp.Ctx)
+	// colly transcodes bodies whose Content-Type names a non-UTF-8
+	// charset before OnResponse, by the header alone. Hiding the charset
+	// keeps the body as fetched, so decode can weigh BOM, header and meta
+	// in their proper order.
+	j.contentType = resp.Headers.Get("Content-Type")
+	if mt, _, err := mime.ParseMediaType(j.contentType); err == nil {
+		resp.Headers.Set("Content-Type", mt)
+	} else {
+		resp.Headers.Del("Content-Type")
+	}
+	if n, err := strconv.ParseInt(resp.Headers.Get("Content-Length"), 10, 64); err == nil && n > r.opt.MaxBody {
+		j.abort = ReasonTooLarge
+		resp.Request.Abort()
+	}
+}
+
+// accept keeps a successful response's body, unless it is too large or a
+// challenge page.
+func (r *run) accept(j *job, resp *colly.Response) {
+	switch {
+	case int64(len(resp.Body)) > r.opt.MaxBody:
+		r.fail(j, ReasonTooLarge, fmt.Errorf("body larger than %d bytes", r.opt.MaxBody))
+	case isChallenge(resp.Body):
+		r.fail(j, ReasonBlocked, errors.New("ArvanCloud challenge page instead of content"))
+	default:
+		j.body, j.respHeader = resp.Body, resp.Headers.Clone()
+		j.fetched = time.Now().UTC()
+		j.ok, j.settled = true, true
+	}
+}
+
+func (r *run) onError(resp *colly.Response, err error) {
+	j := jobOf(resp.Ctx)
+	status := resp.StatusCode
+	switch {
+	case status >= 200 && status < 300:
+		// colly v2.3.0 reports 203–299 as errors.
+		r.accept(j, resp)
+		return
+	case r.ctx.Err() != nil:
+		return // cancelled: not the page's fault
+	case j.kind == feedPage && status == http.StatusNotModified:
+		j.settled = true // nothing new since the last pass
+		return
+	case status >= 400 && status < 500 && isChallenge(resp.Body):
+		r.fail(j, ReasonBlocked, fmt.Errorf("HTTP %d: ArvanCloud challenge page", status))
+		return
+	}
+	if status != 0 {
+		err = fmt.Errorf("HTTP %d %s", status, http.StatusText(status))
+	}
+	reason := classify(err, status, j.abort)
+	if !retryable(reason, status) || j.attempt >= r.opt.Retries {
+		r.fail(j, reason, err)
+		return
+	}
+	j.attempt++
+	wait := backoff(r.opt.Backoff, j.attempt)
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		if d, ok := retryAfter(resp.Headers, time.Now()); ok {
+			wait = d
+		}
+	}
+	r.log.Debug("retry", "url", j.url, "reason", reason, "attempt", j.attempt+1, "wait", wait)
+	if !sleep(r.ctx, wait) {
+		return
+	}
+	if err := resp.Request.Retry(); err != nil && !j.settled && r.ctx.Err() == nil {
+		r.fail(j, classify(err, 0, ""), err)
+	}
+}
+
+// checkRedirect follows redirects only within the outlet's hosts, over
+// http(s), without loops and for at most maxRedirects hops.
+func (r *run) checkRedirect(req *http.Request, via []*http.Request) error {
+	switch {
+	case len(via) > maxRedirects:
+		return fmt.Errorf("%w: more than %d redirects", errRedirect, maxRedirects)
+	case req.URL.Scheme != "http" && req.URL.Scheme != "https":
+		return fmt.Errorf("%w: to scheme %q", errRedirect, req.URL.Scheme)
+	case !containsFold(r.hosts, req.URL.Host):
+		return fmt.Errorf("%w: off-site, to %s", errRedirect, req.URL)
+	}
+	for _, v := range via {
+		if v.URL.String() == req.URL.String() {
+			return fmt.Errorf("%w: loop back to %s", errRedirect, req.URL)
+		}
+	}
+	return nil
+}
+
+// fail counts j as failed for reason.
+func (r *run) fail(j *job, reason string, err error) {
+	j.settled = true
+	r.mu.Lock()
+	s := &r.stats
+	s.Failed++
+	s.Failures[reason]++
+	if len(s.Errors) < maxErrors {
+		s.Errors = append(s.Errors, PageError{URL: j.url, Reason: reason, Message: err.Error()})
+	}
+	if reason == ReasonBlocked {
+		s.Blocked = true
+	}
+	for _, f := range j.feeds {
+		f.articleFailed = true
+	}
+	r.mu.Unlock()
+	r.log.Warn("page failed", "url", j.url, "reason", reason, "err", err)
+}
+
+// classify names the failure reason of a request error; abort is the
+// reason a callback gave when it aborted the transfer.
+func classify(err error, status int, abort string) string {
+	var ne net.Error
+	switch {
+	case abort != "":
+		return abort
+	case status >= 500:
+		return ReasonHTTP5xx
+	case status >= 400:
+		return ReasonHTTP4xx
+	case status >= 300:
+		return ReasonRedirect // a redirect without a usable Location
+	case errors.Is(err, colly.ErrRobotsTxtBlocked):
+		return ReasonRobots
+	case errors.Is(err, errRedirect):
+		return ReasonRedirect
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return ReasonTimeout
+	}
+	// Anything else failed at the connection: reset, refused, closed
+	// early, unresolvable.
+	return ReasonReset
+}
+
+// retryable reports whether a failure may go away by itself.
+func retryable(reason string, status int) bool {
+	switch reason {
+	case ReasonHTTP5xx, ReasonTimeout, ReasonReset:
+		return true
+	}
+	return status == http.StatusTooManyRequests
+}
+
+// backoff is the wait before retry number attempt (from 1): base doubled
+// per earlier retry, capped.
+func backoff(base time.Duration, attempt int) time.Duration {
+	d := base
+	for i := 1; i < attempt && d < maxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, maxBackoff)
+}
+
+// retryAfter reads a Retry-After header, in seconds or as an HTTP date,
+// capped at maxRetryAfter.
+func retryAfter(h *http.Header, now time.Time) (time.Duration, bool) {
+	if h == nil {
+		return 0, false
+	}
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	var d time.Duration
+	if secs, err := strconv.Atoi(v); err == nil {
+		d = time.Duration(secs) * time.Second
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = t.Sub(now)
+	} else {
+		return 0, false
+	}
+	return min(max(d, 0), maxRetryAfter), true
+}
+
+// sleep waits d, and reports false when ctx ended first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// isChallenge reports whether body is an ArvanCloud challenge page.
+func isChallenge(body []byte) bool {
+	return len(body) < challengeMax && bytes.Contains(bytes.ToLower(body), []byte("arvancloud"))
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,156 @@
+package scrape
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gocolly/colly/v2"
+)
+
+func TestDecode(t *testing.T) {
+	const persian = "گزارش ويژه" // Arabic yeh: windows-1256 has no Persian one
+	cp1256 := func(s string) []byte { return encode1256(t, s) }
+	padding := "<script>" + strings.Repeat("var a = 1;\n", 120) + "</script>"
+	tests := []struct {
+		name, contentType string
+		body              []byte
+		want              string // a substring of the decoded text
+		err               bool
+	}{
+		{"utf-8 declared", "text/html; charset=utf-8", []byte("<p>" + persian + "</p>"), "<p>" + persian + "</p>", false},
+		{"utf-8 undeclared", "text/html", []byte("<p>" + persian + "</p>"), "<p>" + persian, false},
+		{"utf-8 BOM wins over header", "text/html; charset=windows-1256", []byte("\uFEFF<p>" + persian + "</p>"), "<p>" + persian, false},
+		{"windows-1256 header", "text/html; charset=windows-1256", cp1256("<p>" + persian + "</p>"), persian, false},
+		{"windows-1256 early meta", "text/html", cp1256(`<meta charset="windows-1256"><p>` + persian + "</p>"), persian, false},
+		{"windows-1256 meta beyond 1024 bytes", "", cp1256(`<html><head>` + padding + `<meta http-equiv="content-type" content="text/html; charset=windows-1256"></head><p>` + persian + "</p>"), persian, false},
+		{"header wins over meta", "text/html; charset=windows-1256", cp1256(`<meta charset="utf-8"><p>` + persian + "</p>"), persian, false},
+		{"undeclared and not UTF-8: windows-1256", "text/html", cp1256("<p>" + persian + "</p>"), persian, false},
+		{"utf-16 meta means utf-8", "text/html", []byte(`<meta charset="utf-16"><p>` + persian + "</p>"), persian, false},
+		{"unknown charset, UTF-8 body", "text/html", []byte(`<meta charset="x-persian-7"><p>` + persian + "</p>"), persian, false},
+		{"unknown charset, other bytes", "text/html", append([]byte(`<meta charset="x-persian-7"><p>`), 0xff, 0xfe, 0x81), "", true},
+		{"invalid bytes in UTF-8", "text/html; charset=utf-8", []byte("<p>a\xffb</p>"), "<p>a\uFFFDb</p>", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := decode(tt.body, tt.contentType)
+			if tt.err {
+				if err == nil {
+					t.Fatalf("decode = %q, want an error", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Contains(got, []byte(tt.want)) {
+				t.Errorf("decode = %q, want it to contain %q", got, tt.want)
+			}
+			if bytes.HasPrefix(got, []byte("\uFEFF")) {
+				t.Error("the BOM survived")
+			}
+		})
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	now := time.Date(2026, 11, 26, 6, 0, 0, 0, time.UTC)
+	tests := []struct {
+		value string
+		want  time.Duration
+		ok    bool
+	}{
+		{"1", time.Second, true},
+		{"120", 2 * time.Minute, true},
+		{"0", 0, true},
+		{"-3", 0, true},
+		{"86400", maxRetryAfter, true},
+		{now.Add(30 * time.Second).Format(http.TimeFormat), 30 * time.Second, true},
+		{now.Add(-time.Minute).Format(http.TimeFormat), 0, true},
+		{now.Add(time.Hour).Format(http.TimeFormat), maxRetryAfter, true},
+		{"soon", 0, false},
+		{"", 0, false},
+	}
+	for _, tt := range tests {
+		h := http.Header{}
+		if tt.value != "" {
+			h.Set("Retry-After", tt.value)
+		}
+		got, ok := retryAfter(&h, now)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("retryAfter(%q) = %v, %v; want %v, %v", tt.value, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	tests := []struct {
+		attempt int
+		want    time.Duration
+	}{
+		{1, time.Second}, {2, 2 * time.Second}, {3, 4 * time.Second}, {7, maxBackoff}, {60, maxBackoff},
+	}
+	for _, tt := range tests {
+		if got := backoff(time.Second, tt.attempt); got != tt.want {
+			t.Errorf("backoff(1s, %d) = %v, want %v", tt.attempt, got, tt.want)
+		}
+	}
+}
+
+type timeoutErr struct{}
+
+func (timeoutErr) Error() string   { return "i/o timeout" }
+func (timeoutErr) Timeout() bool   { return true }
+func (timeoutErr) Temporary() bool { return true }
+
+func TestClassify(t *testing.T) {
+	urlErr := func(err error) error { return &url.Error{Op: "Get", URL: "http://x/", Err: err} }
+	tests := []struct {
+		err    error
+		status int
+		abort  string
+		want   string
+	}{
+		{errors.New("Not Found"), 404, "", ReasonHTTP4xx},
+		{errors.New("Too Many Requests"), 429, "", ReasonHTTP4xx},
+		{errors.New("Bad Gateway"), 502, "", ReasonHTTP5xx},
+		{errors.New("Not Modified"), 304, "", ReasonRedirect},
+		{colly.ErrAbortedAfterHeaders, 0, ReasonTooLarge, ReasonTooLarge},
+		{colly.ErrRobotsTxtBlocked, 0, "", ReasonRobots},
+		{urlErr(fmt.Errorf("%w: loop", errRedirect)), 0, "", ReasonRedirect},
+		{urlErr(timeoutErr{}), 0, "", ReasonTimeout},
+		{urlErr(syscall.ECONNRESET), 0, "", ReasonReset},
+		{urlErr(io.EOF), 0, "", ReasonReset},
+		{urlErr(syscall.ECONNREFUSED), 0, "", ReasonReset},
+	}
+	for _, tt := range tests {
+		if got := classify(tt.err, tt.status, tt.abort); got != tt.want {
+			t.Errorf("classify(%v, %d, %q) = %q, want %q", tt.err, tt.status, tt.abort, got, tt.want)
+		}
+	}
+}
+
+func TestIsChallenge(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		want bool
+	}{
+		{"challenge", `<html><body><script>/* arvancloud */</script></body></html>`, true},
+		{"any case", `<title>ArvanCloud</title>`, true},
+		{"ordinary page", `<html><body><h1>خبر</h1></body></html>`, false},
+		{"long article naming ArvanCloud", `<p>ابرآروان (ArvanCloud)</p>` + strings.Repeat("<p>متن خبر</p>", 4000), false},
+	}
+	for _, tt := range tests {
+		if got := isChallenge([]byte(tt.body)); got != tt.want {
+			t.Errorf("%s: isChallenge = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

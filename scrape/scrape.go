@@ -1,0 +1,155 @@
+// Package scrape discovers article pages of an outlet (feeds, archive
+// pages), fetches them politely with colly and extracts model.Articles with
+// their raw paragraphs in display form.
+//
+// It knows nothing of cleaning or storage: every extracted page goes to a
+// Sink, and the store answers the two questions the crawler has (Known,
+// FeedCache) through interfaces defined here.
+package scrape
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"mediadigest/model"
+	"mediadigest/profile"
+)
+
+// Failure reasons: the values of PageError.Reason and the keys of
+// Stats.Failures, used as metric labels.
+const (
+	ReasonHTTP4xx  = "http_4xx"
+	ReasonHTTP5xx  = "http_5xx"
+	ReasonTimeout  = "timeout"
+	ReasonReset    = "reset" // connection reset, refused or closed early
+	ReasonTooLarge = "too_large"
+	ReasonRedirect = "redirect" // loop, too many hops, off-site or odd scheme
+	ReasonBlocked  = "blocked"  // ArvanCloud challenge page
+	ReasonRobots   = "robots"
+	ReasonEncoding = "encoding"
+	ReasonExtract  = "extract" // no title or no body found
+	ReasonFeed     = "feed"    // feed unparsable
+)
+
+// Outcomes a Sink reports for a page.
+const (
+	OutcomeNew       = "new"
+	OutcomeUpdated   = "updated"
+	OutcomeUnchanged = "unchanged"
+)
+
+// Options tune a Crawler. Zero values take the defaults noted.
+type Options struct {
+	UserAgent   string        // default "mediadigest"
+	Delay       time.Duration // between requests to one host; default none
+	Parallelism int           // concurrent requests per host; default 1
+	Timeout     time.Duration // per request, body included; default 30s
+	MaxBody     int64         // larger bodies fail as too_large; default 10 MiB
+	Retries     int           // retries of a failed request; default 3, negative for none
+	Backoff     time.Duration // first retry delay, doubled per retry; default 1s
+	Logger      *slog.Logger  // default discards
+	// Location reads visible dates; default Tehran (+03:30, no DST since 2022).
+	Location *time.Location
+}
+
+// Outlet is one configured outlet. Feeds and the profile's URLs resolve
+// against BaseURL; empty Feeds mean the profile's.
+type Outlet struct {
+	ID, Name, BaseURL string
+	Feeds             []string
+	Profile           *profile.Profile
+}
+
+// Known tells the crawler which articles are stored already. Fetched is
+// when the stored copy was last fetched (Page.Fetched); a stored article is
+// fetched again only when its feed item says it changed after that.
+type Known interface {
+	Known(ctx context.Context, url string) (stored bool, fetched time.Time, err error)
+}
+
+// FeedCache keeps the conditional-GET validators of each feed between runs.
+type FeedCache interface {
+	FeedState(ctx context.Context, feedURL string) (etag, lastModified string, err error)
+	SetFeedState(ctx context.Context, feedURL, etag, lastModified string) error
+}
+
+// Page is one fetched and extracted article.
+type Page struct {
+	Article model.Article
+	Body    []byte // the HTML as fetched, decoded to UTF-8
+	Fetched time.Time
+}
+
+// Sink receives every extracted page and reports one of the Outcome
+// values. The crawler never calls it concurrently. An error from the sink
+// stops the run: pages that cannot be stored are not worth fetching.
+type Sink func(ctx context.Context, p Page) (outcome string, err error)
+
+// Stats count what one run did for one outlet.
+type Stats struct {
+	Outlet string
+	// Fetched counts article pages downloaded; New, Updated and Unchanged
+	// split those the sink took; Skipped counts stored articles not
+	// fetched again.
+	Fetched, New, Updated, Unchanged, Skipped int
+	// Failed counts pages (feeds, archive pages, articles) that failed
+	// for good, after retries; Failures splits them by reason.
+	Failed   int
+	Failures map[string]int
+	// Blocked is set when the outlet answered with a challenge page; the
+	// run then stops asking it.
+	Blocked bool
+	Errors  []PageError // the first maxErrors failures
+}
+
+// PageError is one failed page.
+type PageError struct {
+	URL, Reason, Message string
+}
+
+// Crawler fetches outlets. It holds only options: every run builds its own
+// collector, so nothing leaks from one run into the next.
+type Crawler struct {
+	opt Options
+}
+
+const (
+	defaultUserAgent = "mediadigest"
+	defaultTimeout   = 30 * time.Second
+	defaultMaxBody   = 10 << 20
+	defaultRetries   = 3
+	defaultBackoff   = time.Second
+)
+
+// New returns a Crawler with o, defaults filled in.
+func New(o Options) *Crawler {
+	if o.UserAgent == "" {
+		o.UserAgent = defaultUserAgent
+	}
+	if o.Parallelism < 1 {
+		o.Parallelism = 1
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = defaultTimeout
+	}
+	if o.MaxBody <= 0 {
+		o.MaxBody = defaultMaxBody
+	}
+	switch {
+	case o.Retries == 0:
+		o.Retries = defaultRetries
+	case o.Retries < 0:
+		o.Retries = 0
+	}
+	if o.Backoff <= 0 {
+		o.Backoff = defaultBackoff
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Location == nil {
+		o.Location = time.FixedZone("IRST", 7*3600/2)
+	}
+	return &Crawler{opt: o}
+}
