@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/mail"
 	"os"
 	"strings"
 	"time"
@@ -182,6 +183,13 @@ func Parse(file string, data []byte) (*Config, error) {
 	dec.KnownFields(true)
 	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
 		return nil, Problems(yamlerr.Lines(file, err))
+	}
+	if cfg.Digest.Unsubscribe == "" {
+		// Every digest carries an unsubscribe link (List-Unsubscribe and the
+		// footer); without one configured, replies go to the sender.
+		if a, err := mail.ParseAddress(cfg.Digest.From); err == nil {
+			cfg.Digest.Unsubscribe = "mailto:" + a.Address + "?subject=unsubscribe"
+		}
 	}
 	for i := range cfg.Outlets {
 		if cfg.Outlets[i].Profile == "" {

@@ -210,9 +210,15 @@ func (p *Pipeline) Crawl(ctx context.Context, ids []string) (CrawlReport, error)
 	return rep, errors.Join(errs...)
 }
 
-// record stores the outcome of one crawl run. A context already cancelled
-// must not lose the record, so it is written without cancellation.
+// record stores the outcome of one crawl run. A run cut short by
+// cancellation (shutdown) is not recorded: it is neither the outlet's
+// failure nor a finished pass, and the daemon's catch-up at the next start
+// runs it again.
 func (p *Pipeline) record(ctx context.Context, start time.Time, st scrape.Stats, err error) error {
+	if ctx.Err() != nil {
+		p.log.Info("crawl cancelled; not recorded", "outlet", st.Outlet, "fetched", st.Fetched)
+		return nil
+	}
 	run := store.CrawlRun{
 		Outlet: st.Outlet, Started: start, Finished: p.now(),
 		Fetched: st.Fetched, New: st.New, Updated: st.Updated, Unchanged: st.Unchanged,
@@ -223,7 +229,7 @@ func (p *Pipeline) record(ctx context.Context, start time.Time, st scrape.Stats,
 	} else if st.Blocked {
 		run.Err = "blocked by a challenge page (ArvanCloud): the outlet refuses the crawler"
 	}
-	return p.store.RecordCrawl(context.WithoutCancel(ctx), run)
+	return p.store.RecordCrawl(ctx, run)
 }
 
 // ProcessReport sums up the derived state after Process.

@@ -61,6 +61,9 @@ func (c *Crawler) Crawl(ctx context.Context, o Outlet, known Known, feeds FeedCa
 		feedJobs = append(feedJobs, j)
 	}
 	r.each(feedJobs, func(f *job) { f.items = r.feed(f) })
+	if err := r.anyFeedRead(feedJobs); err != nil {
+		return r.finish(err)
+	}
 	articles, err := r.unknown(mergeArticles(feedJobs))
 	if err != nil {
 		return r.finish(err)
@@ -78,6 +81,31 @@ func (c *Crawler) Crawl(ctx context.Context, o Outlet, known Known, feeds FeedCa
 		}
 	}
 	return r.finish(nil)
+}
+
+// anyFeedRead fails the run when not one feed could be read: the outlet is
+// down or blocks us, and the health checks must see a failed run, not an
+// empty successful one.
+func (r *run) anyFeedRead(feeds []*job) error {
+	if r.ctx.Err() != nil {
+		return nil
+	}
+	for _, f := range feeds {
+		if f.ok || f.notModified {
+			return nil
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stats.Blocked {
+		return nil // reported as Blocked
+	}
+	msg := "no answer"
+	if len(r.stats.Errors) > 0 {
+		e := r.stats.Errors[0]
+		msg = e.URL + ": " + e.Message
+	}
+	return fmt.Errorf("scrape: outlet %s: none of its %d feed(s) could be read (%s)", r.outlet.ID, len(feeds), msg)
 }
 
 // feed fetches and parses one feed and returns its article jobs.

@@ -58,6 +58,7 @@ type job struct {
 	contentType string // as the server sent it, charset included
 	settled     bool   // the outcome is recorded (body kept, or failure counted)
 	ok          bool
+	notModified bool // a feed answered 304: read, with nothing new
 	body        []byte
 	respHeader  http.Header
 	fetched     time.Time
@@ -253,7 +254,7 @@ func (r *run) onError(resp *colly.Response, err error) {
 	case r.ctx.Err() != nil:
 		return // cancelled: not the page's fault
 	case j.kind == feedPage && status == http.StatusNotModified:
-		j.settled = true // nothing new since the last pass
+		j.settled, j.notModified = true, true // nothing new since the last pass
 		return
 	case status >= 400 && status < 500 && isChallenge(resp.Body):
 		r.fail(j, ReasonBlocked, fmt.Errorf("HTTP %d: ArvanCloud challenge page", status))

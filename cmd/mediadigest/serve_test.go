@@ -1,0 +1,384 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	netmail "net/mail"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"mediadigest/model"
+	"mediadigest/sampleoutlets"
+	"mediadigest/store"
+)
+
+// runMainEnv makes the test binary run main instead of the tests, so the
+// daemon tests start the real command in a process of its own, which they
+// can signal and kill.
+const runMainEnv = "MEDIADIGEST_TEST_RUN_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runMainEnv) == "1" {
+		main()
+	}
+	os.Exit(m.Run())
+}
+
+// serveConfig is a daemon config over the sample outlets, crawling every
+// 2 s and sending digests every 3 s through an SMTP server on loopback.
+const serveConfig = `timezone: Asia/Tehran
+store: %[1]s/mediadigest.db
+http: {listen: "127.0.0.1:0"}
+log: {format: json, level: info}
+crawl: {schedule: "@every 2s", delay: 0s, parallelism: 4, timeout: 10s, retries: 1}
+outlets:
+  - {id: isna, profile: isna, base_url: "%[2]s"}
+  - {id: eghtesad24, profile: eghtesad24, base_url: "%[3]s"}
+topics:
+  - {id: energy, name: انرژی, keywords: [نفت, گاز, بنزین]}
+subscribers:
+  - email: analyst@example.com
+  - email: energy-desk@example.com
+    topics: [energy]
+digest:
+  schedule: "@every 3s"
+  from: "Media Digest <digest@example.com>"
+  unsubscribe: "mailto:digest-unsubscribe@example.com"
+mail:
+  transport: smtp
+  smtp: {host: 127.0.0.1, port: %[4]d, tls: none}
+`
+
+// serveFixture is a config over the sample outlets and a recording SMTP
+// server.
+type serveFixture struct {
+	dir, config string
+	smtp        *smtpRecorder
+}
+
+func newServeFixture(t *testing.T) *serveFixture {
+	t.Helper()
+	outlets, err := sampleoutlets.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(outlets.Close)
+	f := &serveFixture{dir: t.TempDir(), smtp: startSMTP(t)}
+	f.config = filepath.Join(f.dir, "mediadigest.yaml")
+	cfg := fmt.Sprintf(serveConfig, f.dir, outlets.URL("isna"), outlets.URL("eghtesad24"), f.smtp.port)
+	if err := os.WriteFile(f.config, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func TestServeDeliversOnceAcrossRestarts(t *testing.T) {
+	f := newServeFixture(t)
+
+	d := startServe(t, f.config)
+	base := "http://" + d.addr
+	waitFor(t, 30*time.Second, "both outlets crawled", func() bool {
+		var h struct {
+			Outlets []struct {
+				Outlet      string     `json:"outlet"`
+				LastSuccess *time.Time `json:"last_success"`
+			} `json:"outlets"`
+		}
+		code, body := get(t, base+"/healthz")
+		if code != http.StatusOK || json.Unmarshal(body, &h) != nil || len(h.Outlets) != 2 {
+			return false
+		}
+		return h.Outlets[0].LastSuccess != nil && h.Outlets[1].LastSuccess != nil
+	})
+	_, metrics := get(t, base+"/metrics")
+	for _, series := range []string{
+		`mediadigest_crawl_pages_fetched_total{outlet="isna"} `,
+		`mediadigest_crawl_last_success_timestamp_seconds{outlet="eghtesad24"} `,
+		`mediadigest_job_duration_seconds_count{outlet="isna",task="crawl"} `,
+		`go_goroutines `,
+	} {
+		if !bytes.Contains(metrics, []byte("\n"+series)) {
+			t.Errorf("/metrics lacks %s", series)
+		}
+	}
+	var stored int
+	for line := range strings.Lines(string(metrics)) {
+		if n, err := fmt.Sscanf(line, "mediadigest_articles_stored %d", &stored); n == 1 && err == nil {
+			break
+		}
+	}
+	if stored == 0 {
+		t.Errorf("/metrics counts no stored article after both outlets were crawled:\n%s", metrics)
+	}
+	if code, body := get(t, base+"/preview?date=1405/09/05&subscriber=energy-desk@example.com"); code != http.StatusOK || !bytes.Contains(body, []byte("<html")) {
+		t.Errorf("/preview: %d %.200s", code, body)
+	}
+	waitFor(t, 20*time.Second, "a digest for each subscriber", func() bool { return len(f.smtp.recipients(t)) == 2 })
+	d.stop(t, syscall.SIGTERM, 0)
+
+	// A restart then a kill, another restart then a graceful stop. The
+	// daemon dies while crawling, never while a digest is on the wire:
+	// the outbox resends a digest whose acceptance it could not record
+	// (mail.Deliverer), which this test is not about.
+	for _, end := range []struct {
+		sig  syscall.Signal
+		exit int
+	}{{syscall.SIGKILL, -1}, {syscall.SIGTERM, 0}} {
+		n := len(f.smtp.messages(t))
+		d := startServe(t, f.config)
+		waitFor(t, 20*time.Second, "a digest after the restart", func() bool { return len(f.smtp.messages(t)) > n })
+		d.stop(t, end.sig, end.exit)
+	}
+
+	checkDelivered(t, filepath.Join(f.dir, "mediadigest.db"), f.smtp.messages(t))
+}
+
+// checkDelivered compares what the server got with the outbox: each
+// Message-ID arrived once, each from a sent row, and each subscriber's
+// windows follow each other without gap or overlap.
+func checkDelivered(t *testing.T, db string, msgs []*netmail.Message) {
+	t.Helper()
+	st, err := store.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rows, err := st.Outbox(context.Background(), "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := map[string]model.OutboxItem{}
+	windows := map[string][]model.Window{}
+	for _, r := range rows {
+		if r.State == model.OutboxSent {
+			sent["<"+r.MessageID+">"] = r
+		}
+		windows[r.Subscriber] = append(windows[r.Subscriber], r.Window)
+	}
+	seen := map[string]bool{}
+	for _, m := range msgs {
+		id := m.Header.Get("Message-Id")
+		if seen[id] {
+			t.Errorf("message %s delivered twice", id)
+		}
+		seen[id] = true
+		if r, ok := sent[id]; !ok || !strings.Contains(m.Header.Get("To"), r.Subscriber) {
+			t.Errorf("message %s to %s has no sent outbox row for that subscriber", id, m.Header.Get("To"))
+		}
+	}
+	if len(seen) != len(sent) {
+		t.Errorf("server got %d messages, outbox says %d sent", len(seen), len(sent))
+	}
+	for sub, ws := range windows {
+		slices.SortFunc(ws, func(a, b model.Window) int { return a.From.Compare(b.From) })
+		for i := 1; i < len(ws); i++ {
+			if !ws[i].From.Equal(ws[i-1].To) {
+				t.Errorf("%s: window %v does not start where %v ends", sub, ws[i], ws[i-1])
+			}
+		}
+		if len(ws) < 3 {
+			t.Errorf("%s: %d windows over three runs, want at least 3", sub, len(ws))
+		}
+	}
+}
+
+func TestServeRefusesSecondDaemon(t *testing.T) {
+	f := newServeFixture(t)
+	first := startServe(t, f.config)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	second := exec.CommandContext(ctx, os.Args[0], "serve", "-config", f.config)
+	second.Env = append(os.Environ(), runMainEnv+"=1")
+	var stderr bytes.Buffer
+	second.Stderr = &stderr
+	err := second.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Errorf("second serve: %v, want exit status 1; stderr:\n%s", err, stderr.String())
+	}
+	if want := fmt.Sprintf("PID %d", first.cmd.Process.Pid); !strings.Contains(stderr.String(), want) {
+		t.Errorf("second serve's stderr does not name %s:\n%s", want, stderr.String())
+	}
+	first.stop(t, syscall.SIGTERM, 0)
+}
+
+// serveProc is a running `mediadigest serve`.
+type serveProc struct {
+	cmd  *exec.Cmd
+	addr string // of its HTTP server
+	done chan struct{}
+	log  *bytes.Buffer // its stderr, complete once done is closed
+}
+
+// startServe starts the daemon and waits until it serves HTTP.
+func startServe(t *testing.T, config string) *serveProc {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "serve", "-config", config)
+	cmd.Env = append(os.Environ(), runMainEnv+"=1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &serveProc{cmd: cmd, done: make(chan struct{}), log: &bytes.Buffer{}}
+	addr := make(chan string, 1)
+	go func() {
+		defer close(p.done)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			p.log.Write(append(sc.Bytes(), '\n'))
+			var line struct{ Msg, Addr string }
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "serving HTTP" {
+				addr <- line.Addr
+			}
+		}
+		_ = cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-p.done
+		if t.Failed() {
+			t.Logf("daemon %d log:\n%s", cmd.Process.Pid, p.log)
+		}
+	})
+	select {
+	case p.addr = <-addr:
+	case <-p.done:
+		t.Fatalf("serve exited before serving HTTP:\n%s", p.log)
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not start serving HTTP within 30 s")
+	}
+	return p
+}
+
+// stop sends sig half-way between two digest runs (they fire on the
+// multiples of 3 s) and waits up to 30 s for the daemon to exit with
+// status want (-1: killed by the signal).
+func (p *serveProc) stop(t *testing.T, sig syscall.Signal, want int) {
+	t.Helper()
+	now := time.Now()
+	time.Sleep(now.Truncate(3 * time.Second).Add(4500 * time.Millisecond).Sub(now))
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.done:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("serve did not exit within 30 s of %v", sig)
+	}
+	if got := p.cmd.ProcessState.ExitCode(); got != want {
+		t.Errorf("serve exited with %d after %v, want %d", got, sig, want)
+	}
+}
+
+func get(t *testing.T, url string) (int, []byte) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, body
+}
+
+// waitFor polls cond every 100 ms until it holds or timeout passes.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(timeout); !cond(); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s within %v", what, timeout)
+		}
+	}
+}
+
+// smtpRecorder is an SMTP server on loopback that accepts every message.
+type smtpRecorder struct {
+	port int
+	mu   sync.Mutex
+	data [][]byte
+}
+
+func startSMTP(t *testing.T) *smtpRecorder {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &smtpRecorder{port: l.Addr().(*net.TCPAddr).Port}
+	srv := smtp.NewServer(r)
+	srv.Domain = "localhost"
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return r
+}
+
+// messages parses what the server accepted, in order.
+func (r *smtpRecorder) messages(t *testing.T) []*netmail.Message {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var msgs []*netmail.Message
+	for _, d := range r.data {
+		m, err := netmail.ReadMessage(bytes.NewReader(d))
+		if err != nil {
+			t.Fatalf("the SMTP server got an unparsable message: %v\n%s", err, d)
+		}
+		msgs = append(msgs, m)
+	}
+	return msgs
+}
+
+// recipients lists the distinct To addresses received.
+func (r *smtpRecorder) recipients(t *testing.T) []string {
+	t.Helper()
+	var to []string
+	for _, m := range r.messages(t) {
+		if a, err := netmail.ParseAddress(m.Header.Get("To")); err == nil && !slices.Contains(to, a.Address) {
+			to = append(to, a.Address)
+		}
+	}
+	return to
+}
+
+func (r *smtpRecorder) NewSession(*smtp.Conn) (smtp.Session, error) { return &smtpSession{r: r}, nil }
+
+type smtpSession struct{ r *smtpRecorder }
+
+func (s *smtpSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (s *smtpSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
+func (s *smtpSession) Reset()                               {}
+func (s *smtpSession) Logout() error                        { return nil }
+
+func (s *smtpSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	s.r.mu.Lock()
+	defer s.r.mu.Unlock()
+	s.r.data = append(s.r.data, b)
+	return nil
+}

@@ -1,0 +1,375 @@
+// Package daemon runs mediadigest as a service (SPEC §9): per-outlet crawl
+// schedules, the digest schedule and outbox retries on robfig/cron in the
+// configured time zone; at start-up, the crawls and digests missed while
+// it was down; and an HTTP server for /healthz, /metrics and /preview.
+//
+// Scheduled times, not clock readings, define digest windows: the digest
+// planned for 07:00 covers [end of the subscriber's previous window,
+// 07:00), so a re-run after a crash computes the same window, hence the
+// same outbox row and Message-ID, and nothing is missed or repeated
+// across restarts and downtime.
+//
+// Crawl jobs run one at a time, whatever their outlets: each ends by
+// recomputing the derived views of every stored article (Process), which
+// two jobs at once would do twice over, queued behind the store's single
+// writer connection. Enqueueing and delivering run one at a time too: two
+// Delivers at once would read the same due rows and send them twice.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"mediadigest/config"
+	"mediadigest/mail"
+	"mediadigest/model"
+	"mediadigest/pipeline"
+	"mediadigest/store"
+)
+
+// Store is what the daemon reads from the store besides the pipeline:
+// digest windows, crawl runs and counts for the metrics. *store.Store
+// implements it.
+type Store interface {
+	LastWindowEnd(ctx context.Context, subscriber string) (end time.Time, ok bool, err error)
+	Health(ctx context.Context) ([]store.OutletHealth, error)
+	OutboxCounts(ctx context.Context) (map[string]int, error)
+	CountArticles(ctx context.Context) (int, error)
+}
+
+const (
+	// outboxRetry is how often the outbox is checked for digests due for
+	// another attempt (mail.Backoff starts at one minute).
+	outboxRetry = time.Minute
+	// stopGrace is how long running jobs get to end after SIGTERM (SPEC
+	// §9); deploy/mediadigest.service allows 40 s before SIGKILL.
+	stopGrace = 30 * time.Second
+	// httpGrace bounds the wait for HTTP requests in flight at shutdown.
+	httpGrace = 5 * time.Second
+)
+
+// Daemon is the scheduler of one config over one store. Hold the store's
+// "serve" lock (store.AcquireLock) before running it: two daemons on one
+// store would each send the digests.
+type Daemon struct {
+	cfg   *config.Config
+	store Store
+	pipe  *pipeline.Pipeline
+	out   *mail.Deliverer
+	log   *slog.Logger
+	now   func() time.Time
+	m     *metrics
+
+	crawlSched  map[string]cron.Schedule // by outlet id
+	digestSched cron.Schedule
+
+	// crawling and mailing are semaphores (see the package comment);
+	// channels rather than mutexes so that a job waiting for its turn
+	// gives up when the daemon stops.
+	crawling chan struct{}
+	mailing  chan struct{}
+}
+
+// Option adjusts a Daemon.
+type Option func(*Daemon)
+
+// WithClock replaces time.Now, for tests.
+func WithClock(now func() time.Time) Option { return func(d *Daemon) { d.now = now } }
+
+// New builds the daemon of cfg over st and the pipeline p (built on the
+// same store).
+func New(cfg *config.Config, st Store, p *pipeline.Pipeline, log *slog.Logger, opts ...Option) (*Daemon, error) {
+	d := &Daemon{
+		cfg: cfg, store: st, pipe: p, log: log, now: time.Now, m: newMetrics(),
+		crawlSched: map[string]cron.Schedule{},
+		crawling:   make(chan struct{}, 1),
+		mailing:    make(chan struct{}, 1),
+	}
+	for _, o := range opts {
+		o(d)
+	}
+	for _, o := range cfg.Outlets {
+		s, err := parseSchedule(cfg.CrawlSchedule(o), cfg.Location)
+		if err != nil {
+			return nil, fmt.Errorf("daemon: crawl schedule of outlet %s: %w", o.ID, err)
+		}
+		d.crawlSched[o.ID] = s
+	}
+	var err error
+	if d.digestSched, err = parseSchedule(cfg.Digest.Schedule, cfg.Location); err != nil {
+		return nil, fmt.Errorf("daemon: digest.schedule: %w", err)
+	}
+	if d.out, err = p.Deliverer(); err != nil {
+		return nil, fmt.Errorf("daemon: mail transport: %w", err)
+	}
+	return d, nil
+}
+
+// Run serves HTTP on cfg.HTTP.Listen, catches up on missed crawls and
+// digests, and runs the schedules until ctx is cancelled. Then it cancels
+// the running jobs, waits up to 30 s for them to end, stops the HTTP
+// server and returns nil. It returns an error only when it cannot start
+// or the HTTP server fails.
+func (d *Daemon) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", d.cfg.HTTP.Listen)
+	if err != nil {
+		return fmt.Errorf("daemon: listen on %s (http.listen): %w", d.cfg.HTTP.Listen, err)
+	}
+	srv := &http.Server{Handler: d.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	d.log.Info("serving HTTP", "addr", ln.Addr().String())
+
+	// cron gives its jobs no context: they share this one, cancelled first
+	// thing at shutdown.
+	jobs, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cl := cronLogger{d.log}
+	c := cron.New(cron.WithLocation(d.cfg.Location), cron.WithLogger(cl),
+		cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)))
+	crawlEntries := map[string]cron.EntryID{}
+	for _, o := range d.cfg.Outlets {
+		id := o.ID
+		crawlEntries[id] = c.Schedule(d.crawlSched[id], cron.FuncJob(func() { d.crawl(jobs, id) }))
+	}
+	c.Schedule(d.digestSched, cron.FuncJob(func() { d.scheduledDigest(jobs) }))
+	c.Schedule(every{outboxRetry}, cron.FuncJob(func() { d.deliver(jobs) }))
+
+	c.Start()
+	// Read after Start: a firing between the two is then both run by cron
+	// and seen by the catch-up, which finds it done, rather than neither.
+	start := d.now()
+	d.log.Info("scheduler started", "timezone", d.cfg.Location.String(), "outlets", len(d.cfg.Outlets),
+		"digest_schedule", d.cfg.Digest.Schedule)
+	var catchUp sync.WaitGroup
+	catchUp.Go(func() {
+		// A missed crawl runs as its cron entry's wrapped job, so it cannot
+		// overlap the same outlet's next scheduled run, and a panic in it
+		// is recovered like one in a scheduled run.
+		d.catchUp(jobs, start, func(outlet string) { c.Entry(crawlEntries[outlet]).WrappedJob.Run() })
+	})
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		d.log.Info("stopping: cancelling running jobs", "grace", stopGrace)
+	case err := <-served:
+		runErr = fmt.Errorf("daemon: HTTP server on %s: %w", ln.Addr(), err)
+		d.log.Error("stopping: HTTP server failed", "error", err)
+	}
+	cancel()
+	cronDone := c.Stop()
+	ended := make(chan struct{})
+	go func() {
+		<-cronDone.Done()
+		catchUp.Wait()
+		close(ended)
+	}()
+	select {
+	case <-ended:
+		d.log.Info("jobs ended")
+	case <-time.After(stopGrace):
+		// What they have not committed is rolled back when the store
+		// closes: every write is one transaction.
+		d.log.Warn("jobs still running after the grace period: abandoning them", "grace", stopGrace)
+	}
+	hctx, hcancel := context.WithTimeout(context.WithoutCancel(ctx), httpGrace)
+	defer hcancel()
+	if err := srv.Shutdown(hctx); err != nil && runErr == nil {
+		d.log.Warn("HTTP server did not shut down cleanly", "error", err)
+	}
+	return runErr
+}
+
+// catchUp runs, at start-up (now), what was missed while the daemon was
+// down: first the missed crawls, so that a missed digest includes what
+// they bring, then the missed digests, then whatever the outbox still
+// holds.
+func (d *Daemon) catchUp(ctx context.Context, now time.Time, crawl func(outlet string)) {
+	missed, err := d.missedCrawls(ctx, now)
+	if err != nil {
+		d.log.Error("cannot tell which crawls were missed; waiting for the schedule", "error", err)
+	}
+	for _, id := range missed {
+		if ctx.Err() != nil {
+			return
+		}
+		d.log.Info("crawl missed while the daemon was down: running it now", "outlet", id)
+		crawl(id)
+	}
+	d.send(ctx, "catch-up", func(lastEnd time.Time) (model.Window, bool) {
+		return missedWindow(d.digestSched, now, lastEnd)
+	})
+}
+
+// missedCrawls lists the outlets, in config order, whose latest crawl
+// started before their latest scheduled time at now, or that never ran.
+func (d *Daemon) missedCrawls(ctx context.Context, now time.Time) ([]string, error) {
+	health, err := d.store.Health(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("daemon: latest crawls: %w", err)
+	}
+	last := map[string]time.Time{}
+	for _, h := range health {
+		last[h.Outlet] = h.LastRun.Started
+	}
+	var missed []string
+	for _, o := range d.cfg.Outlets {
+		if crawlMissed(d.crawlSched[o.ID], now, last[o.ID]) {
+			missed = append(missed, o.ID)
+		}
+	}
+	return missed, nil
+}
+
+// crawl is the job of one outlet: one pass over its feeds, then Process.
+func (d *Daemon) crawl(ctx context.Context, outlet string) {
+	if !acquire(ctx, d.crawling) {
+		return
+	}
+	defer release(d.crawling)
+	log := d.log.With("task", "crawl", "outlet", outlet)
+	log.Info("job started")
+	start := time.Now()
+	rep, err := d.pipe.Crawl(ctx, []string{outlet})
+	elapsed := time.Since(start)
+	d.m.duration.WithLabelValues("crawl", outlet).Observe(elapsed.Seconds())
+	d.m.crawled(rep, err, ctx.Err() != nil)
+
+	// The crawler has logged each failed page with its outlet and URL.
+	attrs := []any{"duration", elapsed}
+	for _, st := range rep.Outlets {
+		attrs = append(attrs, "fetched", st.Fetched, "new", st.New, "updated", st.Updated,
+			"unchanged", st.Unchanged, "skipped", st.Skipped, "failed", st.Failed, "blocked", st.Blocked)
+	}
+	attrs = append(attrs, "articles", rep.Derived.Articles, "stories", rep.Derived.Stories)
+	finished(ctx, log, slog.LevelInfo, err, attrs...)
+}
+
+// scheduledDigest is the digest job: the digests planned for the
+// scheduled time of this run.
+func (d *Daemon) scheduledDigest(ctx context.Context) {
+	t := lastScheduled(d.digestSched, d.now())
+	d.send(ctx, "digest", func(lastEnd time.Time) (model.Window, bool) {
+		return digestWindow(d.digestSched, t, lastEnd)
+	})
+}
+
+// send enqueues, for each subscriber, the digest of the window that
+// window returns for the end of the subscriber's latest window (zero:
+// none), then delivers everything due.
+func (d *Daemon) send(ctx context.Context, task string, window func(lastEnd time.Time) (model.Window, bool)) {
+	if !acquire(ctx, d.mailing) {
+		return
+	}
+	defer release(d.mailing)
+	log := d.log.With("task", task)
+	log.Info("job started")
+	start := time.Now()
+	queued := 0
+	var errs []error
+	for _, sub := range d.cfg.Subscribers {
+		lastEnd, _, err := d.store.LastWindowEnd(ctx, sub.Email)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		win, ok := window(lastEnd)
+		if !ok {
+			continue
+		}
+		it, created, err := d.out.Enqueue(ctx, sub.Email, win, d.now())
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if created {
+			queued++
+			d.m.digestsQueue.Inc()
+			log.Info("digest queued", "subscriber", sub.Email, "from", win.From.In(d.cfg.Location),
+				"to", win.To.In(d.cfg.Location), "message_id", it.MessageID)
+		}
+	}
+	rep, err := d.out.Deliver(ctx, d.now())
+	d.m.delivered(rep)
+	errs = append(errs, err)
+	elapsed := time.Since(start)
+	d.m.duration.WithLabelValues("digest", "").Observe(elapsed.Seconds())
+	finished(ctx, log, slog.LevelInfo, errors.Join(errs...),
+		"duration", elapsed, "queued", queued, "sent", rep.Sent, "retry", rep.Retry, "failed", rep.Failed)
+}
+
+// deliver is the outbox job: another attempt at the digests due. It logs
+// at Debug when there was nothing to do, which is most minutes.
+func (d *Daemon) deliver(ctx context.Context) {
+	if !acquire(ctx, d.mailing) {
+		return
+	}
+	defer release(d.mailing)
+	log := d.log.With("task", "outbox")
+	log.Debug("job started")
+	start := time.Now()
+	rep, err := d.out.Deliver(ctx, d.now())
+	elapsed := time.Since(start)
+	d.m.delivered(rep)
+	d.m.duration.WithLabelValues("outbox", "").Observe(elapsed.Seconds())
+	level := slog.LevelInfo
+	if rep == (mail.Report{}) {
+		level = slog.LevelDebug
+	}
+	finished(ctx, log, level, err, "duration", elapsed, "sent", rep.Sent, "retry", rep.Retry, "failed", rep.Failed)
+}
+
+// finished logs the end of a job at level, or as failed, or as cancelled
+// when it failed because the daemon is stopping: that is no error.
+func finished(ctx context.Context, log *slog.Logger, level slog.Level, err error, attrs ...any) {
+	switch {
+	case err != nil && ctx.Err() != nil:
+		log.Info("job cancelled", append(attrs, "error", err)...)
+	case err != nil:
+		log.Error("job failed", append(attrs, "error", err)...)
+	default:
+		log.Log(ctx, level, "job finished", attrs...)
+	}
+}
+
+// acquire takes the semaphore sem unless ctx ends first.
+func acquire(ctx context.Context, sem chan struct{}) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	select {
+	case sem <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func release(sem chan struct{}) { <-sem }
+
+// cronLogger passes cron's messages to slog. cron reports every timer
+// wake-up at Info; those go to Debug, except a skipped run: a job
+// outlasted its interval, which operators want to see.
+type cronLogger struct{ log *slog.Logger }
+
+func (l cronLogger) Info(msg string, keysAndValues ...any) {
+	level := slog.LevelDebug
+	if msg == "skip" {
+		level = slog.LevelWarn
+		msg = "skip: the previous run of this job is still running"
+	}
+	l.log.Log(context.Background(), level, "cron: "+msg, keysAndValues...)
+}
+
+func (l cronLogger) Error(err error, msg string, keysAndValues ...any) {
+	l.log.Error("cron: "+msg, append(keysAndValues, "error", err)...)
+}
