@@ -47,7 +47,7 @@ func (p *Pipeline) Extract(ctx context.Context, id, src string) (model.Article, 
 	if err != nil {
 		return model.Article{}, err
 	}
-	a.Clean = dedupe.Clean(a.Raw, p.rules[id], func(k string) bool { return l[k] })
+	a.Clean = dedupe.CleanArticle(a.Lead, a.Raw, p.rules[id], func(k string) bool { return l[k] })
 	_, a.Topics = p.classifier.Classify(a.Title, body(&a))
 	return a, nil
 }

@@ -9,8 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"reflect"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -38,6 +41,7 @@ type Pipeline struct {
 	classifier *topics.Classifier
 	renderer   *digest.Renderer
 	names      map[string]string // outlet id → display name
+	holder     string            // this process, in leases and outbox claims
 }
 
 // Option adjusts a Pipeline.
@@ -45,6 +49,10 @@ type Option func(*Pipeline)
 
 // WithClock replaces time.Now, for tests.
 func WithClock(now func() time.Time) Option { return func(p *Pipeline) { p.now = now } }
+
+// WithHolder names this process in the store's leases and outbox claims;
+// the default is "HOST:PID".
+func WithHolder(id string) Option { return func(p *Pipeline) { p.holder = id } }
 
 // New builds a pipeline for cfg over st.
 func New(cfg *config.Config, st *store.Store, log *slog.Logger, opts ...Option) (*Pipeline, error) {
@@ -57,6 +65,7 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger, opts ...Option) 
 		rules:      map[string]dedupe.Rules{},
 		classifier: topics.New(cfg.Topics),
 		names:      map[string]string{},
+		holder:     defaultHolder(),
 	}
 	for _, o := range opts {
 		o(p)
@@ -103,6 +112,20 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger, opts ...Option) 
 	}
 	return p, nil
 }
+
+// defaultHolder names this process: unique among the daemons sharing a
+// store as long as their hosts' names are.
+func defaultHolder() string {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "unknown-host"
+	}
+	return fmt.Sprintf("%s:%d", host, os.Getpid())
+}
+
+// Holder is the name of this process in the store's leases and outbox
+// claims.
+func (p *Pipeline) Holder() string { return p.holder }
 
 // retries maps the config's count (0: none) onto scrape's (0: default,
 // negative: none).
@@ -243,6 +266,12 @@ type ProcessReport struct {
 // lines per outlet, every article's clean view, stories and topics. It is
 // a pure function of the stored raw articles, so running it again changes
 // nothing, and a better rule improves old articles too.
+//
+// The articles are read one at a time in published order and added to a
+// story index that forgets what lies beyond the story window, so memory
+// does not grow with the store. Views are written in batches of
+// processBatch, only where they changed; a run stopped half way leaves
+// the rest with their previous views until the next run.
 func (p *Pipeline) Process(ctx context.Context) (ProcessReport, error) {
 	rep := ProcessReport{Removed: map[string]int{}}
 	learned := map[string]map[string]bool{}
@@ -253,29 +282,87 @@ func (p *Pipeline) Process(ctx context.Context) (ProcessReport, error) {
 		}
 		learned[id] = l
 	}
-	articles, err := p.store.Articles(ctx, store.ArticleQuery{})
+	window := p.cfg.Cleaning.StoryWindow.D()
+	ix := dedupe.NewIndex(dedupe.IndexOptions{Window: window})
+	stories := map[string]bool{}
+	var swept time.Time // when the index last forgot old documents
+	var updates []store.Derived
+	flush := func() error {
+		if len(updates) == 0 {
+			return nil
+		}
+		err := p.store.SaveDerived(ctx, updates)
+		updates = updates[:0]
+		return err
+	}
+	// The store orders articles of equal published time by URL in its own
+	// collation; they are grouped in Go's byte order, as dedupe.Group
+	// does, so the story names never depend on the database.
+	var same []*model.Article
+	derive := func() error {
+		slices.SortFunc(same, func(a, b *model.Article) int { return strings.Compare(a.URL, b.URL) })
+		for _, a := range same {
+			oldClean, oldTopics, oldStory := a.Clean, a.Topics, a.Story
+			l := learned[a.Outlet]
+			a.Clean = dedupe.CleanArticle(a.Lead, a.Raw, p.rules[a.Outlet], func(k string) bool { return l[k] })
+			_, a.Topics = p.classifier.Classify(a.Title, body(a))
+			for _, r := range a.Removed {
+				rep.Removed[r.Reason]++
+			}
+			a.Story = ix.Add(dedupe.Doc{ID: a.URL, Published: a.Published, Paragraphs: storyText(a)})
+			stories[a.Story] = true
+			rep.Articles++
+			if reflect.DeepEqual(oldClean, a.Clean) && slices.Equal(oldTopics, a.Topics) && oldStory == a.Story {
+				continue
+			}
+			updates = append(updates, store.Derived{ID: a.ID, Clean: a.Clean, Topics: a.Topics, Story: a.Story})
+			if len(updates) == processBatch {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		same = same[:0]
+		return nil
+	}
+	err := p.store.ForEachArticle(ctx, store.ArticleQuery{}, func(a *model.Article) error {
+		if len(same) > 0 && !a.Published.Equal(same[0].Published) {
+			if err := derive(); err != nil {
+				return err
+			}
+			// No later article can join a story through one published
+			// a window before this one.
+			if a.Published.Sub(swept) > time.Hour {
+				swept = a.Published
+				ix.Expire(a.Published.Add(-window))
+			}
+		}
+		same = append(same, a)
+		return nil
+	})
+	if err == nil {
+		err = derive()
+	}
+	if err == nil {
+		err = flush()
+	}
 	if err != nil {
 		return rep, fmt.Errorf("pipeline: %w", err)
 	}
-	for i := range articles {
-		a := &articles[i]
-		l := learned[a.Outlet]
-		a.Clean = dedupe.Clean(a.Raw, p.rules[a.Outlet], func(k string) bool { return l[k] })
-		_, a.Topics = p.classifier.Classify(a.Title, body(a))
-		for _, r := range a.Removed {
-			rep.Removed[r.Reason]++
-		}
-	}
-	rep.Articles = len(articles)
-	rep.Stories = len(dedupe.Group(articles, dedupe.IndexOptions{Window: p.cfg.Cleaning.StoryWindow.D()}))
-	updates := make([]store.Derived, len(articles))
-	for i, a := range articles {
-		updates[i] = store.Derived{ID: a.ID, Clean: a.Clean, Topics: a.Topics, Story: a.Story}
-	}
-	if err := p.store.SaveDerived(ctx, updates); err != nil {
-		return rep, fmt.Errorf("pipeline: %w", err)
-	}
+	rep.Stories = len(stories)
 	return rep, nil
+}
+
+// processBatch is how many derived views Process writes per transaction.
+const processBatch = 500
+
+// storyText is the text stories compare: the lead and the clean view, as
+// dedupe.Group reads an article.
+func storyText(a *model.Article) []string {
+	if a.Lead == "" {
+		return a.Paragraphs
+	}
+	return append([]string{a.Lead}, a.Paragraphs...)
 }
 
 // learned returns the learned promo lines of one outlet.
@@ -337,6 +424,23 @@ func (p *Pipeline) Digest(ctx context.Context, sub config.Subscriber, win model.
 	return p.build(stories, sub, win), nil
 }
 
+// Digests builds the digests of several subscribers (every configured one
+// when subs is empty) for win, finding the window's stories once.
+func (p *Pipeline) Digests(ctx context.Context, subs []config.Subscriber, win model.Window) ([]model.Digest, error) {
+	if len(subs) == 0 {
+		subs = p.cfg.Subscribers
+	}
+	stories, err := p.Stories(ctx, win)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]model.Digest, len(subs))
+	for i, s := range subs {
+		out[i] = p.build(stories, s, win)
+	}
+	return out, nil
+}
+
 func (p *Pipeline) build(stories []model.Story, sub config.Subscriber, win model.Window) model.Digest {
 	return digest.Build(stories, p.cfg.Topics, digest.Subscriber{Email: sub.Email, Topics: sub.Topics}, win, digest.Options{
 		Location: p.cfg.Location, PerTopic: p.cfg.Digest.PerTopic, OutletNames: p.names,
@@ -373,16 +477,48 @@ func (p *Pipeline) Message(d model.Digest, boundary string) (*gomail.Msg, error)
 // render is the outbox's RenderFunc: the digest of the row's subscriber and
 // window, rebuilt from the store.
 func (p *Pipeline) render(ctx context.Context, it model.OutboxItem) (*gomail.Msg, error) {
-	sub, err := p.Subscriber(it.Subscriber)
+	sub, err := p.outboxSubscriber(it)
 	if err != nil {
-		// The subscriber left the config after the row was queued.
-		return nil, fmt.Errorf("%w: %w", mail.ErrPermanent, err)
+		return nil, err
 	}
 	d, err := p.Digest(ctx, sub, it.Window)
 	if err != nil {
 		return nil, err
 	}
 	return p.Message(d, "")
+}
+
+// batchRender returns a RenderFunc for one delivery run (not for
+// concurrent use): the stories of each window are found once and shared by
+// every subscriber of that window, rather than found again for each.
+func (p *Pipeline) batchRender() mail.RenderFunc {
+	type window struct{ from, to int64 }
+	found := map[window][]model.Story{}
+	return func(ctx context.Context, it model.OutboxItem) (*gomail.Msg, error) {
+		sub, err := p.outboxSubscriber(it)
+		if err != nil {
+			return nil, err
+		}
+		w := window{it.Window.From.UnixNano(), it.Window.To.UnixNano()}
+		stories, ok := found[w]
+		if !ok {
+			if stories, err = p.Stories(ctx, it.Window); err != nil {
+				return nil, err
+			}
+			found[w] = stories
+		}
+		return p.Message(p.build(stories, sub, it.Window), "")
+	}
+}
+
+// outboxSubscriber returns the configured subscriber of an outbox row.
+func (p *Pipeline) outboxSubscriber(it model.OutboxItem) (config.Subscriber, error) {
+	sub, err := p.Subscriber(it.Subscriber)
+	if err != nil {
+		// The subscriber left the config after the row was queued.
+		return config.Subscriber{}, fmt.Errorf("%w: %w", mail.ErrPermanent, err)
+	}
+	return sub, nil
 }
 
 // Transport returns the configured mail transport.
@@ -403,7 +539,23 @@ func (p *Pipeline) Deliverer() (*mail.Deliverer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &mail.Deliverer{Outbox: p.store, Transport: tr, Render: p.render, From: p.cfg.Digest.From, Logger: p.log}, nil
+	out := claimingOutbox{Store: p.store, holder: p.holder, ttl: p.cfg.Cluster.Lease.D()}
+	return &mail.Deliverer{Outbox: out, Transport: tr, Render: p.render, From: p.cfg.Digest.From, Logger: p.log}, nil
+}
+
+// claimingOutbox is the store as the Deliverer's outbox, where reading the
+// due rows claims them for this process: of several daemons sharing a
+// store, each delivers a row only if it claimed it, so each digest is sent
+// by one of them.
+type claimingOutbox struct {
+	*store.Store
+	holder string
+	ttl    time.Duration
+}
+
+// Due claims the due rows no other process has claimed.
+func (o claimingOutbox) Due(ctx context.Context, now time.Time, limit int) ([]model.OutboxItem, error) {
+	return o.ClaimDue(ctx, o.holder, now, o.ttl, limit)
 }
 
 // Send enqueues the digest of each subscriber (all when emails is empty)
@@ -414,6 +566,7 @@ func (p *Pipeline) Send(ctx context.Context, win model.Window, emails []string) 
 	if err != nil {
 		return mail.Report{}, err
 	}
+	d.Render = p.batchRender()
 	for _, s := range p.cfg.Subscribers {
 		if len(emails) > 0 && !slices.Contains(emails, s.Email) {
 			continue
