@@ -3,8 +3,6 @@ package dedupe
 import (
 	"fmt"
 	"hash/fnv"
-	"math"
-	"slices"
 	"sync"
 	"time"
 )
@@ -19,29 +17,18 @@ const (
 	bands    = 16
 	bandRows = 3
 
-	// slotsPerDoc is the number of table keys a document may have: its
+	// slotsPerDoc is the number of table entries a document may have: its
 	// bands and its first long paragraphs.
 	slotsPerDoc = bands + maxParas
 
-	// maxChain bounds the documents visited per key, newest first: a text
-	// copied a thousand times needs only its latest copies to find its
-	// story, and Add stays fast.
+	// maxChain bounds the documents visited per band key and segment,
+	// newest first: a text copied a thousand times needs only its latest
+	// copies to find its story, and Add stays fast.
 	maxChain = 8
 
 	// segmentsPerWindow cuts the window into time segments; expiring drops
 	// whole segments, so memory holds at most a window and one segment.
 	segmentsPerWindow = 4
-
-	// A reference to a slot (document × slotsPerDoc + the key's place) is
-	// 32 bits: the id of its segment, then the slot in it. A segment's id
-	// is reused once it is dropped, so a reference is trusted only when
-	// the slot it names holds the key looked up.
-	segmentBits    = 6
-	maxSegments    = 1 << segmentBits
-	slotBits       = 32 - segmentBits
-	slotMask       = 1<<slotBits - 1
-	maxSegmentDocs = slotMask / slotsPerDoc
-	noRef          = math.MaxUint32
 
 	// A candidate is the same text when its estimated Jaccard similarity
 	// reaches minJaccard, or when the smaller text is almost contained in
@@ -72,29 +59,26 @@ type Doc struct {
 // Index assigns documents to stories as they arrive: a document joins the
 // story of the most similar document within the window, or starts a story
 // of its own. It keeps per document only its signature and table entries
-// (about 700 bytes), never its text. An Index is safe for concurrent use.
+// (about 600 bytes), never its text. An Index is safe for concurrent use.
 type Index struct {
 	window, span int64 // milliseconds
 
 	mu      sync.Mutex
-	heads   map[uint32]uint32     // table key → the newest slot with it
-	segs    map[int64]*segment    // by time index, published / span
-	byID    [maxSegments]*segment // by id, the top bits of a reference
-	expired int64                 // documents published before are forgotten
+	segs    map[int64]*segment // by published time / span
+	expired int64              // documents published before are forgotten
 	n       int
 }
 
-// segment holds the documents published in one span of time. Each slot
-// holds a table key of a document and the reference of the previous slot
-// with the same key, so the documents of a key are a chain from heads.
+// segment holds the documents published in one span of time, with the LSH
+// tables that find them: for each key the newest slot (document ×
+// slotsPerDoc + the key's place) that has it, and for each slot the
+// previous one.
 type segment struct {
-	id    uint32
-	index int64
+	heads map[uint32]int32
+	next  []int32
 	docs  []docMeta
-	sigs  []byte   // sigBins bytes per document
-	keys  []uint32 // slotsPerDoc per document
-	next  []uint32 // slotsPerDoc per document
-	live  int      // documents not expired
+	sigs  []byte // sigBins bytes per document
+	live  int    // documents not expired
 }
 
 type docMeta struct {
@@ -102,7 +86,6 @@ type docMeta struct {
 	storyStart int64  // published time of the story's first document
 	story      uint64 // story id, a hash of its first document's ID
 	size       uint32 // shingles in the text
-	keys       uint8  // slots used
 }
 
 // NewIndex returns an empty index.
@@ -115,7 +98,6 @@ func NewIndex(o IndexOptions) *Index {
 	return &Index{
 		window:  window,
 		span:    max(1, (window+segmentsPerWindow-1)/segmentsPerWindow),
-		heads:   make(map[uint32]uint32),
 		segs:    make(map[int64]*segment),
 		expired: minTime,
 	}
@@ -160,40 +142,35 @@ func (ix *Index) Add(d Doc) string {
 // signature that it may join.
 func (ix *Index) best(t int64, keys []uint32, sig *[sigBins]byte, size uint32) (m docMeta, found bool) {
 	bestJ := -1.0
-	for _, k := range keys {
-		ref, ok := ix.heads[k]
-		for n := 0; ok && n < maxChain; n++ {
-			seg, slot := ix.resolve(ref, k)
-			if seg == nil {
-				break
-			}
-			ref = seg.next[slot]
-			ok = ref != noRef
-			di := slot / slotsPerDoc
-			c := &seg.docs[di]
-			if !ix.joinable(t, c) {
+	cur := floorDiv(t, ix.span)
+	for si := cur - segmentsPerWindow; si <= cur+segmentsPerWindow; si++ {
+		seg := ix.segs[si]
+		if seg == nil {
+			continue
+		}
+		for _, k := range keys {
+			slot, ok := seg.heads[k]
+			if !ok {
 				continue
 			}
-			j := jaccard(sig[:], seg.sigs[di*sigBins:(di+1)*sigBins])
-			if j > bestJ && similar(j, size, c.size) {
-				bestJ, m, found = j, *c, true
+			for range maxChain {
+				if slot < 0 {
+					break
+				}
+				di := int(slot) / slotsPerDoc
+				slot = seg.next[slot]
+				c := &seg.docs[di]
+				if !ix.joinable(t, c) {
+					continue
+				}
+				j := jaccard(sig[:], seg.sigs[di*sigBins:(di+1)*sigBins])
+				if j > bestJ && similar(j, size, c.size) {
+					bestJ, m, found = j, *c, true
+				}
 			}
 		}
 	}
 	return m, found
-}
-
-// resolve returns the segment and slot a reference names, or nil when the
-// slot does not hold key k: its segment was dropped.
-func (ix *Index) resolve(ref, k uint32) (*segment, int) {
-	if ref == noRef {
-		return nil, 0
-	}
-	seg, slot := ix.byID[ref>>slotBits], int(ref&slotMask)
-	if seg == nil || slot >= len(seg.keys) || seg.keys[slot] != k || slot%slotsPerDoc >= int(seg.docs[slot/slotsPerDoc].keys) {
-		return nil, 0
-	}
-	return seg, slot
 }
 
 // joinable reports whether a document published at t may join c's story:
@@ -216,84 +193,29 @@ func similar(j float64, a, b uint32) bool {
 	return common >= minContainment*float64(min(a, b))
 }
 
-// insert keeps a document, unless its segment cannot be had.
 func (ix *Index) insert(meta docMeta, keys []uint32, sig *[sigBins]byte) {
-	seg := ix.segmentAt(floorDiv(meta.published, ix.span))
-	if seg == nil || len(seg.docs) == maxSegmentDocs {
-		return
+	si := floorDiv(meta.published, ix.span)
+	seg := ix.segs[si]
+	if seg == nil {
+		seg = &segment{heads: make(map[uint32]int32)}
+		ix.segs[si] = seg
 	}
-	base := len(seg.keys)
-	meta.keys = uint8(len(keys))
+	di := int32(len(seg.docs))
 	seg.docs = append(seg.docs, meta)
 	seg.sigs = append(seg.sigs, sig[:]...)
-	seg.keys = append(seg.keys, keys...)
-	for range slotsPerDoc - len(keys) {
-		seg.keys = append(seg.keys, 0)
-	}
-	for b, k := range keys {
-		prev, ok := ix.heads[k]
-		if !ok {
-			prev = noRef
+	for b := range slotsPerDoc {
+		seg.next = append(seg.next, -1)
+		if b >= len(keys) {
+			continue
 		}
-		seg.next = append(seg.next, prev)
-		ix.heads[k] = seg.id<<slotBits | uint32(base+b)
-	}
-	for range slotsPerDoc - len(keys) {
-		seg.next = append(seg.next, noRef)
+		k := keys[b]
+		if prev, ok := seg.heads[k]; ok {
+			seg.next[len(seg.next)-1] = prev
+		}
+		seg.heads[k] = di*slotsPerDoc + int32(b)
 	}
 	seg.live++
 	ix.n++
-}
-
-// segmentAt returns the segment of a time index, making it when needed. When
-// every id is taken (documents spread over more than maxSegments spans,
-// never expired), the oldest segment is dropped for a newer one; nil means
-// the time index is older than all of them.
-func (ix *Index) segmentAt(index int64) *segment {
-	if seg := ix.segs[index]; seg != nil {
-		return seg
-	}
-	id := slices.Index(ix.byID[:], nil)
-	if id < 0 {
-		oldest := ix.byID[0]
-		for _, seg := range ix.byID {
-			if seg.index < oldest.index {
-				oldest = seg
-			}
-		}
-		if oldest.index > index {
-			return nil
-		}
-		id = int(oldest.id)
-		ix.drop(oldest)
-	}
-	seg := &segment{id: uint32(id), index: index}
-	ix.segs[index] = seg
-	ix.byID[id] = seg
-	return seg
-}
-
-// drop forgets a segment. Table keys whose newest slot it holds go on
-// from the slot before, newest first so that a chain inside the segment
-// is followed to its end.
-func (ix *Index) drop(seg *segment) {
-	for slot := len(seg.keys) - 1; slot >= 0; slot-- {
-		if slot%slotsPerDoc >= int(seg.docs[slot/slotsPerDoc].keys) {
-			continue
-		}
-		k := seg.keys[slot]
-		if ix.heads[k] != seg.id<<slotBits|uint32(slot) {
-			continue
-		}
-		if older, _ := ix.resolve(seg.next[slot], k); older != nil {
-			ix.heads[k] = seg.next[slot]
-		} else {
-			delete(ix.heads, k)
-		}
-	}
-	ix.n -= seg.live
-	delete(ix.segs, seg.index)
-	ix.byID[seg.id] = nil
 }
 
 // Expire forgets the documents published before the given time. Whole
@@ -306,12 +228,13 @@ func (ix *Index) Expire(before time.Time) {
 	if b <= ix.expired {
 		return
 	}
-	for index, seg := range ix.segs {
-		if (index+1)*ix.span <= b {
-			ix.drop(seg)
+	for si, seg := range ix.segs {
+		if (si+1)*ix.span <= b {
+			ix.n -= seg.live
+			delete(ix.segs, si)
 			continue
 		}
-		if index*ix.span < b {
+		if si*ix.span < b {
 			for _, d := range seg.docs {
 				if d.published >= ix.expired && d.published < b {
 					seg.live--

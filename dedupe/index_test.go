@@ -140,31 +140,6 @@ func TestIndexExpireKeepsOlderChains(t *testing.T) {
 	}
 }
 
-// TestIndexManySegments spreads documents over more time segments than
-// the index can name at once, without Expire: the oldest segments go.
-func TestIndexManySegments(t *testing.T) {
-	names := []string{"dollar-1", "dollar-2", "bourse-1", "bourse-2", "sekke-1", "sekke-2", "maskan-1", "maskan-2", "konkur-1", "konkur-2"}
-	ix := NewIndex(IndexOptions{Window: time.Hour}) // segments of 15 minutes
-	var first, last string
-	for i := range 2 * maxSegments {
-		id := ix.Add(Doc{ID: fmt.Sprint(i), Published: at(float64(i) / 2), Paragraphs: text(t, names[i%len(names)])})
-		if i == 0 {
-			first = id
-		}
-		last = id
-	}
-	if n := ix.Len(); n != maxSegments {
-		t.Errorf("Len = %d, want %d: one document in each segment kept", n, maxSegments)
-	}
-	n := 2*maxSegments - 1
-	if got := ix.Add(Doc{ID: "copy", Published: at(float64(n)/2 + 0.1), Paragraphs: text(t, names[n%len(names)])}); got != last {
-		t.Errorf("a copy of the last document got story %s, want %s", got, last)
-	}
-	if got := ix.Add(Doc{ID: "old", Published: at(0), Paragraphs: text(t, names[0])}); got == first || ix.Len() != maxSegments+1 {
-		t.Errorf("a document older than every segment: story %s (first %s), Len %d; want its own story, not kept", got, first, ix.Len())
-	}
-}
-
 // TestIndexConcurrent adds from several goroutines; run with -race.
 func TestIndexConcurrent(t *testing.T) {
 	names := []string{"dollar-1", "dollar-2", "bourse-1", "bourse-2", "sekke-1", "sekke-2"}
