@@ -36,6 +36,7 @@ type Config struct {
 	Subscribers []Subscriber  `yaml:"subscribers"`
 	Digest      Digest        `yaml:"digest"`
 	Mail        Mail          `yaml:"mail"`
+	Cluster     Cluster       `yaml:"cluster"`
 
 	// File is the path the config was read from ("" for built-in ones).
 	File string `yaml:"-"`
@@ -111,6 +112,16 @@ type Digest struct {
 	Unsubscribe string `yaml:"unsubscribe"`
 	PerTopic    int    `yaml:"per_topic"`
 	Templates   string `yaml:"templates"`
+}
+
+// Cluster configures daemons sharing a PostgreSQL store (store:
+// postgres://…).
+type Cluster struct {
+	// Lease is how long a daemon holds an outlet's crawl or a claimed
+	// outbox row without renewing it: when a daemon dies, another takes its
+	// work over after at most this long. A crawl renews its lease every
+	// third of it; sending a batch of digests must fit in it.
+	Lease Duration `yaml:"lease"`
 }
 
 // Mail configures delivery.
@@ -239,6 +250,7 @@ func defaults(file string) *Config {
 			Dir:       "outbox",
 			SMTP:      SMTP{Port: 587, TLS: "starttls", Timeout: Duration(30 * time.Second)},
 		},
+		Cluster: Cluster{Lease: Duration(2 * time.Minute)},
 	}
 }
 

@@ -81,8 +81,16 @@ func (v *validator) validate(c *Config) {
 	} else {
 		c.Location = loc
 	}
-	if c.Store == "" {
+	switch {
+	case c.Store == "":
 		v.at(p("store"), "store is empty")
+	case strings.HasPrefix(c.Store, "postgres://") || strings.HasPrefix(c.Store, "postgresql://"):
+		if _, err := url.Parse(c.Store); err != nil {
+			v.at(p("store"), "bad PostgreSQL DSN: want postgres://user@host:port/database?sslmode=…")
+		}
+	}
+	if c.Cluster.Lease < Duration(time.Second) {
+		v.at(p("cluster", "lease"), "lease must be at least 1s")
 	}
 	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 		v.at(p("http", "listen"), "listen %q: want host:port", c.HTTP.Listen)

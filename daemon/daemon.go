@@ -9,7 +9,17 @@
 // same outbox row and Message-ID, and nothing is missed or repeated
 // across restarts and downtime.
 //
-// Crawl jobs run one at a time, whatever their outlets: each ends by
+// Several daemons may share a PostgreSQL store (cluster.lease): each
+// registers itself and beats, an outlet is crawled by the daemon that
+// holds its lease ("crawl:ID"), and the outbox rows are claimed row by row
+// (pipeline.Deliverer), so the work is shared without doing any twice.
+// Every daemon fires every schedule: a scheduled crawl another daemon has
+// done is skipped, and a digest enqueued twice is one outbox row (its key
+// is the subscriber and window), so no advisory lock or leader election is
+// needed for schedules to take effect once. The same code runs on a
+// SQLite store, where the one daemon wins every lease.
+//
+// Within one daemon, crawl jobs run one at a time, whatever their outlets: each ends by
 // recomputing the derived views of every stored article (Process), which
 // two jobs at once would do twice over, queued behind the store's single
 // writer connection. Enqueueing and delivering run one at a time too: two
@@ -43,6 +53,13 @@ type Store interface {
 	Health(ctx context.Context) ([]store.OutletHealth, error)
 	OutboxCounts(ctx context.Context) (map[string]int, error)
 	CountArticles(ctx context.Context) (int, error)
+
+	TryLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error)
+	RenewLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) error
+	ReleaseLease(ctx context.Context, name, holder string) error
+	Register(ctx context.Context, p store.Process) error
+	Heartbeat(ctx context.Context, id string, now time.Time) error
+	Unregister(ctx context.Context, id string) error
 }
 
 const (
@@ -56,9 +73,9 @@ const (
 	httpGrace = 5 * time.Second
 )
 
-// Daemon is the scheduler of one config over one store. Hold the store's
-// "serve" lock (store.AcquireLock) before running it: two daemons on one
-// store would each send the digests.
+// Daemon is the scheduler of one config over one store. On a SQLite store,
+// hold its "serve" lock (store.AcquireLock) before running it: the file is
+// for one process.
 type Daemon struct {
 	cfg   *config.Config
 	store Store
@@ -67,6 +84,10 @@ type Daemon struct {
 	log   *slog.Logger
 	now   func() time.Time
 	m     *metrics
+	// holder names this daemon in the store's leases and process list;
+	// lease is cluster.lease.
+	holder string
+	lease  time.Duration
 
 	crawlSched  map[string]cron.Schedule // by outlet id
 	digestSched cron.Schedule
@@ -92,6 +113,8 @@ func New(cfg *config.Config, st Store, p *pipeline.Pipeline, log *slog.Logger, o
 		crawlSched: map[string]cron.Schedule{},
 		crawling:   make(chan struct{}, 1),
 		mailing:    make(chan struct{}, 1),
+		holder:     p.Holder(),
+		lease:      cfg.Cluster.Lease.D(),
 	}
 	for _, o := range opts {
 		o(d)
@@ -123,6 +146,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("daemon: listen on %s (http.listen): %w", d.cfg.HTTP.Listen, err)
 	}
+	unregister, err := d.register(ctx)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer unregister()
 	srv := &http.Server{Handler: d.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -142,6 +171,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	c.Schedule(d.digestSched, cron.FuncJob(func() { d.scheduledDigest(jobs) }))
 	c.Schedule(every{outboxRetry}, cron.FuncJob(func() { d.deliver(jobs) }))
+	c.Schedule(every{d.lease / 3}, cron.FuncJob(func() { d.heartbeat(jobs) }))
 
 	c.Start()
 	// Read after Start: a firing between the two is then both run by cron
@@ -231,12 +261,23 @@ func (d *Daemon) missedCrawls(ctx context.Context, now time.Time) ([]string, err
 }
 
 // crawl is the job of one outlet: one pass over its feeds, then Process.
+// It runs under the outlet's lease, renewed while it runs; when another
+// daemon holds the lease, or has already crawled the outlet since its
+// latest scheduled time, there is nothing to do.
 func (d *Daemon) crawl(ctx context.Context, outlet string) {
 	if !acquire(ctx, d.crawling) {
 		return
 	}
 	defer release(d.crawling)
 	log := d.log.With("task", "crawl", "outlet", outlet)
+	ctx, done, ok := d.leased(ctx, log, "crawl:"+outlet)
+	if !ok {
+		return
+	}
+	defer done()
+	if d.crawledElsewhere(ctx, log, outlet) {
+		return
+	}
 	log.Info("job started")
 	start := time.Now()
 	rep, err := d.pipe.Crawl(ctx, []string{outlet})

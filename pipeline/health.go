@@ -8,6 +8,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"mediadigest/config"
+	"mediadigest/store"
 )
 
 // Health is what /healthz serves and `status` prints.
@@ -19,6 +20,12 @@ type Health struct {
 	// OutboxFailingSince is the creation time of the oldest digest still
 	// being retried, if any.
 	OutboxFailingSince *time.Time `json:"outbox_failing_since,omitempty"`
+	// Leases are the outlets being crawled, by which process and until
+	// when; Processes the daemons on this store that beat within the last
+	// lease (cluster.lease): they beat every third of it, so a daemon that
+	// missed three beats has died, and its leases have expired.
+	Leases    []store.Lease   `json:"leases"`
+	Processes []store.Process `json:"processes"`
 }
 
 // OutletHealth is one outlet's crawl health.
@@ -79,6 +86,12 @@ func (p *Pipeline) Health(ctx context.Context) (Health, error) {
 	}
 	if h.OutboxFailingSince != nil && now.Sub(*h.OutboxFailingSince) > time.Hour {
 		h.Problems = append(h.Problems, fmt.Sprintf("a digest has been failing to send since %s", h.OutboxFailingSince.UTC().Format(time.RFC3339)))
+	}
+	if h.Leases, err = p.store.Leases(ctx, now); err != nil {
+		return h, err
+	}
+	if h.Processes, err = p.store.Processes(ctx, now.Add(-p.cfg.Cluster.Lease.D())); err != nil {
+		return h, err
 	}
 	if len(h.Problems) > 0 {
 		h.Status = "unhealthy"

@@ -52,47 +52,53 @@ func (s *Store) UpsertArticle(ctx context.Context, a *model.Article, keys []stri
 	published := fmtTime(a.Published)
 
 	var outcome Outcome
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		old, err := articleRow(ctx, tx, "a.url = ?", a.URL)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			outcome = OutcomeNew
-			if a.FirstSeen.IsZero() {
-				a.FirstSeen = s.now()
+	err = s.inTx(ctx, func(tx *tx) error {
+		// FOR UPDATE (PostgreSQL): a concurrent upsert of the same URL waits
+		// for this one, so the title history gets each edit once.
+		old, err := articleRow(ctx, tx, "a.url = ?"+s.d.forUpdate, a.URL)
+		if errors.Is(err, ErrNotFound) {
+			firstSeen := a.FirstSeen
+			if firstSeen.IsZero() {
+				firstSeen = s.now()
 			}
-			res, err := tx.ExecContext(ctx, `INSERT INTO articles
+			var id int64
+			err = tx.QueryRowContext(ctx, `INSERT INTO articles
 				(url, outlet, title, kicker, lead, section, tags, published, date_guessed, first_seen, updated_at, raw)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO NOTHING RETURNING id`,
 				a.URL, a.Outlet, a.Title, a.Kicker, a.Lead, a.Section, tags, published, a.DateGuessed,
-				fmtTime(a.FirstSeen), now, raw)
+				fmtTime(firstSeen), now, raw).Scan(&id)
+			switch {
+			case err == nil:
+				outcome, a.ID, a.FirstSeen = OutcomeNew, id, firstSeen
+				if err := addTitle(ctx, tx, a.ID, a.Title, fmtTime(a.FirstSeen)); err != nil {
+					return err
+				}
+				return syncKeys(ctx, tx, a, keys, false)
+			case errors.Is(err, sql.ErrNoRows):
+				// Another process inserted the URL since the read above
+				// (PostgreSQL; SQLite's single writer rules that out):
+				// this is an upsert of the article it stored.
+				old, err = articleRow(ctx, tx, "a.url = ?"+s.d.forUpdate, a.URL)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		a.ID, a.FirstSeen = old.ID, old.FirstSeen
+		outcome = OutcomeUnchanged
+		if !sameContent(old, a) {
+			outcome = OutcomeUpdated
+			_, err := tx.ExecContext(ctx, `UPDATE articles SET
+				outlet = ?, title = ?, kicker = ?, lead = ?, section = ?, tags = ?, published = ?,
+				date_guessed = ?, updated_at = ?, raw = ?
+				WHERE id = ?`,
+				a.Outlet, a.Title, a.Kicker, a.Lead, a.Section, tags, published, a.DateGuessed, now, raw, a.ID)
 			if err != nil {
 				return err
 			}
-			if a.ID, err = res.LastInsertId(); err != nil {
-				return err
-			}
-			if err := addTitle(ctx, tx, a.ID, a.Title, fmtTime(a.FirstSeen)); err != nil {
-				return err
-			}
-		case err != nil:
-			return err
-		default:
-			a.ID, a.FirstSeen = old.ID, old.FirstSeen
-			outcome = OutcomeUnchanged
-			if !sameContent(old, a) {
-				outcome = OutcomeUpdated
-				_, err := tx.ExecContext(ctx, `UPDATE articles SET
-					outlet = ?, title = ?, kicker = ?, lead = ?, section = ?, tags = ?, published = ?,
-					date_guessed = ?, updated_at = ?, raw = ?
-					WHERE id = ?`,
-					a.Outlet, a.Title, a.Kicker, a.Lead, a.Section, tags, published, a.DateGuessed, now, raw, a.ID)
-				if err != nil {
+			if old.Title != a.Title {
+				if err := addTitle(ctx, tx, a.ID, a.Title, now); err != nil {
 					return err
-				}
-				if old.Title != a.Title {
-					if err := addTitle(ctx, tx, a.ID, a.Title, now); err != nil {
-						return err
-					}
 				}
 			}
 		}
@@ -136,7 +142,7 @@ func sameContent(old, a *model.Article) bool {
 		old.DateGuessed == a.DateGuessed && slices.Equal(old.Tags, a.Tags) && slices.Equal(old.Raw, a.Raw)
 }
 
-func addTitle(ctx context.Context, tx *sql.Tx, id int64, title, seen string) error {
+func addTitle(ctx context.Context, tx *tx, id int64, title, seen string) error {
 	_, err := tx.ExecContext(ctx, "INSERT INTO article_titles (article_id, title, seen_at) VALUES (?, ?, ?)", id, title, seen)
 	return err
 }
@@ -144,7 +150,7 @@ func addTitle(ctx context.Context, tx *sql.Tx, id int64, title, seen string) err
 // syncKeys makes the stored paragraph keys of a equal keys. When the
 // article changed its published time may have too, so the keys are
 // rewritten even if the set is the same.
-func syncKeys(ctx context.Context, tx *sql.Tx, a *model.Article, keys []string, changed bool) error {
+func syncKeys(ctx context.Context, tx *tx, a *model.Article, keys []string, changed bool) error {
 	want := slices.Compact(slices.Sorted(slices.Values(keys)))
 	want = slices.DeleteFunc(want, func(k string) bool { return k == "" })
 	if !changed {
@@ -216,7 +222,7 @@ func (s *Store) Article(ctx context.Context, url string) (*model.Article, error)
 func (s *Store) TitleHistory(ctx context.Context, url string) ([]string, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT t.title FROM article_titles t
 		JOIN articles a ON a.id = t.article_id
-		WHERE a.url = ? ORDER BY t.rowid`, url)
+		WHERE a.url = ? ORDER BY `+s.d.titleSeq, url)
 	if err != nil {
 		return nil, fmt.Errorf("store: title history of %s: %w", url, err)
 	}
@@ -314,7 +320,7 @@ type Derived struct {
 // SaveDerived stores the clean view, topics and story of each article in
 // one transaction: a reprocess either lands whole or not at all.
 func (s *Store) SaveDerived(ctx context.Context, updates []Derived) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *tx) error {
 		upd, err := tx.PrepareContext(ctx, "UPDATE articles SET clean = ?, topics = ?, story = ? WHERE id = ?")
 		if err != nil {
 			return err
@@ -358,7 +364,7 @@ func (s *Store) SaveDerived(ctx context.Context, updates []Derived) error {
 func (s *Store) KeyOccurrences(ctx context.Context, outlet string) (map[string][]time.Time, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT key, published FROM (
 			SELECT key, published, COUNT(*) OVER (PARTITION BY key) AS n
-			FROM paragraph_keys WHERE outlet = ?)
+			FROM paragraph_keys WHERE outlet = ?) AS k
 		WHERE n > 1 ORDER BY key, published`, outlet)
 	if err != nil {
 		return nil, fmt.Errorf("store: paragraph keys of %s: %w", outlet, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -11,10 +12,11 @@ import (
 	"strings"
 )
 
-// migrationFiles are the schema steps, NNNN_name.sql, applied in order.
-// A released step is never edited: changes go in a new file.
+// migrationFiles are the schema steps, migrations/DIALECT/NNNN_name.sql,
+// applied in order. A released step is never edited: changes go in a new
+// file, one per dialect with the same number.
 //
-//go:embed migrations/*.sql
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrationFiles embed.FS
 
 // migration is one schema step.
@@ -24,11 +26,11 @@ type migration struct {
 	sql     string
 }
 
-// migrations reads the steps in fsys and checks they are numbered 1, 2, …
-// without gaps, so a misnamed file fails every test instead of being
-// skipped.
-func migrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
+// migrations reads the steps of the dialect in fsys and checks they are
+// numbered 1, 2, … without gaps, so a misnamed file fails every test
+// instead of being skipped.
+func migrations(fsys fs.FS, dialect string) ([]migration, error) {
+	names, err := fs.Glob(fsys, "migrations/"+dialect+"/*.sql")
 	if err != nil {
 		return nil, err
 	}
@@ -49,6 +51,24 @@ func migrations(fsys fs.FS) ([]migration, error) {
 	return ms, nil
 }
 
+// migrateAll applies the store's migrations, one process at a time.
+func (s *Store) migrateAll(ctx context.Context) (err error) {
+	ms, err := migrations(migrationFiles, s.d.name)
+	if err == nil && s.d.lockMigrations != nil {
+		var unlock func() error
+		if unlock, err = s.d.lockMigrations(ctx, s.w.DB); err == nil {
+			defer func() { err = errors.Join(err, unlock()) }()
+		}
+	}
+	if err == nil {
+		err = s.migrate(ctx, ms)
+	}
+	if err != nil {
+		return fmt.Errorf("store: migrate %s: %w", s.path, err)
+	}
+	return nil
+}
+
 // migrate brings the schema up to the last of ms, one transaction per
 // step, and refuses a schema newer than ms knows. Each step re-reads the
 // version inside its transaction, so two processes opening a fresh file at
@@ -67,7 +87,7 @@ func (s *Store) migrate(ctx context.Context, ms []migration) error {
 		return fmt.Errorf("schema version %d is newer than this binary knows (%d): upgrade mediadigest", current, len(ms))
 	}
 	for _, m := range ms[current:] {
-		err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := s.inTx(ctx, func(tx *tx) error {
 			current, err := schemaVersion(ctx, tx)
 			if err != nil || current >= m.version {
 				return err

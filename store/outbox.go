@@ -27,7 +27,7 @@ func (s *Store) Enqueue(ctx context.Context, it model.OutboxItem) (model.OutboxI
 	}
 	var stored model.OutboxItem
 	var created bool
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO outbox
 			(key, subscriber, window_from, window_to, message_id, state, next_try, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
@@ -89,13 +89,13 @@ func (s *Store) Requeue(ctx context.Context, id int64, now time.Time) error {
 		"state = ?, attempts = 0, next_try = ?", model.OutboxQueued, fmtTime(now))
 }
 
-// transition applies set to item id if it is in state from. Otherwise it
-// reports ErrNotFound or ErrState, so a digest already sent is never marked
-// for another delivery.
+// transition applies set to item id if it is in state from, and ends the
+// item's claim (ClaimDue). Otherwise it reports ErrNotFound or ErrState, so
+// a digest already sent is never marked for another delivery.
 func (s *Store) transition(ctx context.Context, op string, id int64, from, set string, args ...any) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *tx) error {
 		var state string
-		err := tx.QueryRowContext(ctx, "SELECT state FROM outbox WHERE id = ?", id).Scan(&state)
+		err := tx.QueryRowContext(ctx, "SELECT state FROM outbox WHERE id = ?"+s.d.forUpdate, id).Scan(&state)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
@@ -105,7 +105,7 @@ func (s *Store) transition(ctx context.Context, op string, id int64, from, set s
 		if state != from {
 			return fmt.Errorf("%w: it is %s, want %s", ErrState, state, from)
 		}
-		_, err = tx.ExecContext(ctx, "UPDATE outbox SET "+set+" WHERE id = ?", append(args, id)...)
+		_, err = tx.ExecContext(ctx, "UPDATE outbox SET "+set+", claimed_by = '', claim_expires = '' WHERE id = ?", append(args, id)...)
 		return err
 	})
 	if err != nil {
@@ -172,8 +172,10 @@ func (s *Store) LastWindowEnd(ctx context.Context, subscriber string) (end time.
 	return end, !end.IsZero(), nil
 }
 
-const outboxSelect = `SELECT id, key, subscriber, window_from, window_to, message_id, state, attempts,
-	last_reply, next_try, created_at, sent_at FROM outbox `
+const outboxColumns = `id, key, subscriber, window_from, window_to, message_id, state, attempts,
+	last_reply, next_try, created_at, sent_at`
+
+const outboxSelect = "SELECT " + outboxColumns + " FROM outbox "
 
 func scanOutbox(sc interface{ Scan(...any) error }) (model.OutboxItem, error) {
 	var it model.OutboxItem

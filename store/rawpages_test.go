@@ -9,66 +9,67 @@ import (
 )
 
 func TestRawPages(t *testing.T) {
-	s, _ := openTest(t)
-	ctx := t.Context()
-	page, err := os.ReadFile("testdata/isna-article.html")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fetched := time.Date(2026, 11, 26, 6, 45, 0, 0, time.UTC)
-	const isnaURL = "https://www.isna.ir/news/1405090503127/"
-	const e24URL = "https://eghtesaad24.ir/fa/news/301245/"
-	if err := s.SaveRawPage(ctx, isnaURL, "isna", []byte("an older copy"), fetched.Add(-time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.SaveRawPage(ctx, isnaURL, "isna", page, fetched); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.SaveRawPage(ctx, e24URL, "eghtesad24", []byte{}, fetched); err != nil {
-		t.Fatal(err)
-	}
-
-	got, err := s.RawPage(ctx, isnaURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, page) {
-		t.Errorf("RawPage returned %d bytes, not the %d saved last", len(got), len(page))
-	}
-	var stored int
-	if err := s.r.QueryRowContext(ctx, "SELECT length(body) FROM raw_pages WHERE url = ?", isnaURL).Scan(&stored); err != nil {
-		t.Fatal(err)
-	}
-	if stored >= len(page)/2 {
-		t.Errorf("stored %d bytes for a %d-byte page, want it compressed to less than half", stored, len(page))
-	}
-	if _, err := s.RawPage(ctx, "https://www.isna.ir/news/missing/"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("RawPage of a missing page = %v, want ErrNotFound", err)
-	}
-
-	tests := []struct {
-		outlet string
-		want   []string
-	}{
-		{"", []string{e24URL, isnaURL}},
-		{"isna", []string{isnaURL}},
-		{"eghtesad24", []string{e24URL}},
-		{"other", nil},
-	}
-	for _, tt := range tests {
-		var urls []string
-		err := s.ForEachRawPage(ctx, tt.outlet, func(url string, body []byte) error {
-			urls = append(urls, url)
-			if url == isnaURL && !bytes.Equal(body, page) {
-				t.Errorf("ForEachRawPage(%q) gave %d bytes for %s, want %d", tt.outlet, len(body), url, len(page))
-			}
-			return nil
-		})
+	forEachBackend(t, func(t *testing.T, s *Store, _ *fakeClock) {
+		ctx := t.Context()
+		page, err := os.ReadFile("testdata/isna-article.html")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(urls) != len(tt.want) || (len(urls) > 0 && (urls[0] != tt.want[0] || urls[len(urls)-1] != tt.want[len(tt.want)-1])) {
-			t.Errorf("ForEachRawPage(%q) walked %q, want %q", tt.outlet, urls, tt.want)
+		fetched := time.Date(2026, 11, 26, 6, 45, 0, 0, time.UTC)
+		const isnaURL = "https://www.isna.ir/news/1405090503127/"
+		const e24URL = "https://eghtesaad24.ir/fa/news/301245/"
+		if err := s.SaveRawPage(ctx, isnaURL, "isna", []byte("an older copy"), fetched.Add(-time.Hour)); err != nil {
+			t.Fatal(err)
 		}
-	}
+		if err := s.SaveRawPage(ctx, isnaURL, "isna", page, fetched); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SaveRawPage(ctx, e24URL, "eghtesad24", []byte{}, fetched); err != nil {
+			t.Fatal(err)
+		}
+
+		got, err := s.RawPage(ctx, isnaURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, page) {
+			t.Errorf("RawPage returned %d bytes, not the %d saved last", len(got), len(page))
+		}
+		var stored int
+		if err := s.r.QueryRowContext(ctx, "SELECT length(body) FROM raw_pages WHERE url = ?", isnaURL).Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		if stored >= len(page)/2 {
+			t.Errorf("stored %d bytes for a %d-byte page, want it compressed to less than half", stored, len(page))
+		}
+		if _, err := s.RawPage(ctx, "https://www.isna.ir/news/missing/"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("RawPage of a missing page = %v, want ErrNotFound", err)
+		}
+
+		tests := []struct {
+			outlet string
+			want   []string
+		}{
+			{"", []string{e24URL, isnaURL}},
+			{"isna", []string{isnaURL}},
+			{"eghtesad24", []string{e24URL}},
+			{"other", nil},
+		}
+		for _, tt := range tests {
+			var urls []string
+			err := s.ForEachRawPage(ctx, tt.outlet, func(url string, body []byte) error {
+				urls = append(urls, url)
+				if url == isnaURL && !bytes.Equal(body, page) {
+					t.Errorf("ForEachRawPage(%q) gave %d bytes for %s, want %d", tt.outlet, len(body), url, len(page))
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(urls) != len(tt.want) || (len(urls) > 0 && (urls[0] != tt.want[0] || urls[len(urls)-1] != tt.want[len(tt.want)-1])) {
+				t.Errorf("ForEachRawPage(%q) walked %q, want %q", tt.outlet, urls, tt.want)
+			}
+		}
+	})
 }

@@ -1,10 +1,14 @@
-// Package store keeps mediadigest's state in one SQLite file: articles with
-// their raw paragraphs and derived views, raw pages, feed validators, crawl
-// runs, backfill progress and the outbox of digests.
+// Package store keeps mediadigest's state in one SQLite file or one
+// PostgreSQL database: articles with their raw paragraphs and derived
+// views, raw pages, feed validators, crawl runs, backfill progress, the
+// outbox of digests, and the leases and process registrations of daemons
+// sharing a PostgreSQL store.
 //
-// The schema is created and upgraded by the embedded migrations when the
-// store is opened. Every write that must be atomic runs in one transaction,
-// so a killed process never leaves half an article or half a digest record.
+// The schema is created and upgraded by the embedded migrations of the
+// database's dialect when the store is opened. Every write that must be
+// atomic runs in one transaction, so a killed process never leaves half an
+// article or half a digest record. The queries are written once; the small
+// differences between the two databases live in dialect.go.
 package store
 
 import (
@@ -17,7 +21,8 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 )
 
 // ErrNotFound is returned (wrapped) when the article, raw page or outbox
@@ -41,51 +46,65 @@ const (
 	// for the writer in WAL mode, so a few are enough for the daemon's
 	// HTTP handlers next to a crawl.
 	readers = 4
+
+	// postgresConns bounds the PostgreSQL pool of one process: a crawl,
+	// the outbox, the HTTP handlers and a streaming read with writes in
+	// its callback, with room to spare, times a few daemons stays far
+	// below the server's default of 100 connections.
+	postgresConns = 10
 )
 
-// Store is the SQLite store. It is safe for concurrent use.
+// Store is the SQLite or PostgreSQL store. It is safe for concurrent use.
 //
-// It holds two pools on the same file. SQLite allows one writer at a time,
-// so the write pool has exactly one connection and writes queue in Go
-// instead of spinning on SQLITE_BUSY. Reads go to a separate read-only pool:
-// in WAL mode they see a consistent snapshot while the writer commits, and a
-// streaming read (ForEachArticle) does not hold the only connection — with a
-// single shared connection, a callback that writes (reprocess: read an
-// article, SaveDerived it) would deadlock.
+// On SQLite it holds two pools on the same file. SQLite allows one writer
+// at a time, so the write pool has exactly one connection and writes queue
+// in Go instead of spinning on SQLITE_BUSY. Reads go to a separate
+// read-only pool: in WAL mode they see a consistent snapshot while the
+// writer commits, and a streaming read (ForEachArticle) does not hold the
+// only connection — with a single shared connection, a callback that
+// writes (reprocess: read an article, SaveDerived it) would deadlock. On
+// PostgreSQL both are the same pool of several connections.
 type Store struct {
-	path string // the database file, as given to Open
-	name string // its base name, for error messages
-	w    *sql.DB
-	r    *sql.DB
+	path string // the database file as given to Open, or the DSN without its password
+	name string // the file's base name, or the DSN, for error messages
+	d    *dialect
+	w    db
+	r    db
 	now  func() time.Time
 }
 
-// Open opens the SQLite store at path, creating the file if needed, and
-// applies the migrations it lacks. path must name a file: the read and
-// write pools must share one database, which ":memory:" would not.
-func Open(ctx context.Context, path string) (*Store, error) {
-	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") || strings.Contains(path, "?") {
-		return nil, fmt.Errorf("store: open %q: want a plain file path (no \"file:\" URI, \"?\" or \":memory:\")", path)
+// Open opens the store named by dsn and applies the migrations it lacks. A
+// dsn starting with postgres:// or postgresql:// is a PostgreSQL database
+// (pgx connection string: sslmode, search_path, … as URL parameters); any
+// other is the path of a SQLite file, created if needed. The path must
+// name a file: the read and write pools must share one database, which
+// ":memory:" would not.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	if isPostgres(dsn) {
+		return openPostgres(ctx, dsn)
 	}
-	s := &Store{path: path, name: filepath.Base(path), now: time.Now}
+	return openSQLite(ctx, dsn)
+}
+
+func openSQLite(ctx context.Context, path string) (*Store, error) {
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") || strings.Contains(path, "?") {
+		return nil, fmt.Errorf("store: open %q: want a plain file path (no \"file:\" URI, \"?\" or \":memory:\") or a postgres:// DSN", path)
+	}
+	s := &Store{path: path, name: filepath.Base(path), d: &sqliteDialect, now: time.Now}
 
 	w, err := sql.Open("sqlite", path+"?"+writerParams)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	w.SetMaxOpenConns(1)
-	s.w = w
+	s.w = db{w, s.d}
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	ms, err := migrations(migrationFiles)
-	if err == nil {
-		err = s.migrate(ctx, ms)
-	}
-	if err != nil {
+	if err := s.migrateAll(ctx); err != nil {
 		w.Close()
-		return nil, fmt.Errorf("store: migrate %s: %w", path, err)
+		return nil, err
 	}
 
 	r, err := sql.Open("sqlite", path+"?"+readerParams)
@@ -94,21 +113,61 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s for reading: %w", path, err)
 	}
 	r.SetMaxOpenConns(readers)
-	s.r = r
+	s.r = db{r, s.d}
 	return s, nil
 }
 
-// Close closes both connection pools.
+func openPostgres(ctx context.Context, dsn string) (*Store, error) {
+	s := &Store{path: redact(dsn), d: &postgresDialect, now: time.Now}
+	s.name = s.path
+	p, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", s.path, err)
+	}
+	p.SetMaxOpenConns(postgresConns)
+	p.SetMaxIdleConns(postgresConns)
+	s.w, s.r = db{p, s.d}, db{p, s.d}
+	if err := p.PingContext(ctx); err != nil {
+		p.Close()
+		return nil, fmt.Errorf("store: connect to %s: %w (is the server running, and the DSN right?)", s.path, err)
+	}
+	if err := s.migrateAll(ctx); err != nil {
+		p.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Shared reports whether several processes may use the store at once: a
+// PostgreSQL store, where daemons share the work through leases. A SQLite
+// file is for one daemon (AcquireLock).
+func (s *Store) Shared() bool { return s.d.name == postgresDialect.name }
+
+// String names the store: its file, or its DSN without the password.
+func (s *Store) String() string { return s.path }
+
+// Dialect is "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.d.name }
+
+// Close closes the connection pools.
 func (s *Store) Close() error {
-	if err := errors.Join(s.r.Close(), s.w.Close()); err != nil {
+	err := s.w.Close()
+	if s.r.DB != s.w.DB {
+		err = errors.Join(s.r.Close(), err)
+	}
+	if err != nil {
 		return fmt.Errorf("store: close %s: %w", s.path, err)
 	}
 	return nil
 }
 
 // IntegrityCheck runs SQLite's PRAGMA integrity_check and returns an error
-// listing the problems unless the database is intact.
+// listing the problems unless the database is intact. PostgreSQL checks
+// its pages itself: on it, IntegrityCheck returns nil.
 func (s *Store) IntegrityCheck(ctx context.Context) error {
+	if s.Shared() {
+		return nil
+	}
 	rows, err := s.r.QueryContext(ctx, "PRAGMA integrity_check")
 	if err != nil {
 		return fmt.Errorf("store: integrity check of %s: %w", s.path, err)
@@ -132,7 +191,7 @@ func (s *Store) IntegrityCheck(ctx context.Context) error {
 }
 
 // inTx runs fn in one write transaction, committing when fn returns nil.
-func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+func (s *Store) inTx(ctx context.Context, fn func(*tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err

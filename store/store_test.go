@@ -1,7 +1,6 @@
 package store
 
 import (
-	"database/sql"
 	"errors"
 	"path/filepath"
 	"slices"
@@ -9,13 +8,21 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"mediadigest/store/storetest"
 )
 
-// openTest opens a fresh store in a temporary directory, closed at the end
-// of the test, with a clock the test controls.
+// openTest opens a fresh SQLite store in a temporary directory, closed at
+// the end of the test, with a clock the test controls.
 func openTest(t testing.TB) (*Store, *fakeClock) {
 	t.Helper()
-	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "mediadigest.db"))
+	return openBackend(t, filepath.Join(t.TempDir(), "mediadigest.db"))
+}
+
+// openBackend opens a fresh store on dsn like openTest.
+func openBackend(t testing.TB, dsn string) (*Store, *fakeClock) {
+	t.Helper()
+	s, err := Open(t.Context(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,6 +36,25 @@ func openTest(t testing.TB) (*Store, *fakeClock) {
 	return s, clock
 }
 
+// backends name a fresh, empty store of each kind.
+var backends = []struct {
+	name string
+	dsn  func(t testing.TB) string
+}{
+	{"sqlite", func(t testing.TB) string { return filepath.Join(t.TempDir(), "mediadigest.db") }},
+	{"postgres", storetest.Postgres},
+}
+
+// forEachBackend runs fn as a subtest on a fresh store of each kind.
+func forEachBackend(t *testing.T, fn func(t *testing.T, s *Store, clock *fakeClock)) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			s, clock := openBackend(t, b.dsn(t))
+			fn(t, s, clock)
+		})
+	}
+}
+
 // fakeClock is a settable time source.
 type fakeClock struct{ t time.Time }
 
@@ -39,7 +65,7 @@ func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
 func TestOpenMigratesOnce(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "mediadigest.db")
-	ms, err := migrations(migrationFiles)
+	ms, err := migrations(migrationFiles, "sqlite")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,21 +131,22 @@ func TestReaderIsReadOnly(t *testing.T) {
 }
 
 func TestTxRollsBackOnError(t *testing.T) {
-	s, _ := openTest(t)
-	ctx := t.Context()
-	boom := errors.New("boom")
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO backfill_days (outlet, day, done_at) VALUES ('isna', '2026-11-26', '')"); err != nil {
-			return err
+	forEachBackend(t, func(t *testing.T, s *Store, _ *fakeClock) {
+		ctx := t.Context()
+		boom := errors.New("boom")
+		err := s.inTx(ctx, func(tx *tx) error {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO backfill_days (outlet, day, done_at) VALUES ('isna', '2026-11-26', '')"); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("inTx = %v, want boom", err)
 		}
-		return boom
+		if done, err := s.DayDone(ctx, "isna", "2026-11-26"); err != nil || done {
+			t.Errorf("DayDone after rollback = %v, %v; want false", done, err)
+		}
 	})
-	if !errors.Is(err, boom) {
-		t.Fatalf("inTx = %v, want boom", err)
-	}
-	if done, err := s.DayDone(ctx, "isna", "2026-11-26"); err != nil || done {
-		t.Errorf("DayDone after rollback = %v, %v; want false", done, err)
-	}
 }
 
 func TestTimeRoundTrip(t *testing.T) {
@@ -150,15 +177,15 @@ func TestMigrationNames(t *testing.T) {
 		files fstest.MapFS
 		want  []int // versions; nil when the set must be refused
 	}{
-		{"in order", fstest.MapFS{"migrations/0001_init.sql": step, "migrations/0002_more.sql": step}, []int{1, 2}},
+		{"in order", fstest.MapFS{"migrations/sqlite/0001_init.sql": step, "migrations/sqlite/0002_more.sql": step}, []int{1, 2}},
 		{"none", fstest.MapFS{}, []int{}},
-		{"gap", fstest.MapFS{"migrations/0001_init.sql": step, "migrations/0003_more.sql": step}, nil},
-		{"no number", fstest.MapFS{"migrations/init.sql": step}, nil},
-		{"starts at 2", fstest.MapFS{"migrations/0002_init.sql": step}, nil},
+		{"gap", fstest.MapFS{"migrations/sqlite/0001_init.sql": step, "migrations/sqlite/0003_more.sql": step}, nil},
+		{"no number", fstest.MapFS{"migrations/sqlite/init.sql": step}, nil},
+		{"starts at 2", fstest.MapFS{"migrations/sqlite/0002_init.sql": step}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ms, err := migrations(tt.files)
+			ms, err := migrations(tt.files, "sqlite")
 			if tt.want == nil {
 				if err == nil {
 					t.Errorf("accepted %v", ms)
@@ -182,7 +209,7 @@ func TestMigrationNames(t *testing.T) {
 func TestMigrateStepIsAtomic(t *testing.T) {
 	s, _ := openTest(t)
 	ctx := t.Context()
-	ms, err := migrations(migrationFiles)
+	ms, err := migrations(migrationFiles, "sqlite")
 	if err != nil {
 		t.Fatal(err)
 	}

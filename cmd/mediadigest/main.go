@@ -50,6 +50,7 @@ var commands = []command{
 	{"outbox", "[-state S] [-retry ID]", "list digests queued, sent or failed; retry one", outboxCmd},
 	{"status", "", "print outlet health and outbox counts from the store", statusCmd},
 	{"serve", "", "run the scheduler daemon", serveCmd},
+	{"migrate", "-from sqlite:FILE -to postgres://… [-force]", "copy a store into another, e.g. SQLite into PostgreSQL", migrateCmd},
 }
 
 func main() {

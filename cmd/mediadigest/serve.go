@@ -20,18 +20,24 @@ func serveCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		if err != nil {
 			return err
 		}
-		host, herr := os.Hostname()
-		if herr != nil {
-			host = "unknown host"
-		}
-		unlock, err := a.store.AcquireLock(ctx, "serve", os.Getpid(), host)
-		if err != nil {
-			a.Close()
-			var locked *store.LockedError
-			if errors.As(err, &locked) {
-				return fmt.Errorf("%w: one daemon per store; stop that one first, or give this one its own store", err)
+		// A SQLite file is for one daemon: two would each crawl and send.
+		// On PostgreSQL any number share the work through leases and
+		// outbox claims, and register themselves instead (daemon.Run).
+		unlock := func() error { return nil }
+		if !a.store.Shared() {
+			host, herr := os.Hostname()
+			if herr != nil {
+				host = "unknown host"
 			}
-			return err
+			unlock, err = a.store.AcquireLock(ctx, "serve", os.Getpid(), host)
+			if err != nil {
+				a.Close()
+				var locked *store.LockedError
+				if errors.As(err, &locked) {
+					return fmt.Errorf("%w: one daemon per SQLite store; stop that one first, give this one its own store, or share a PostgreSQL store (store: postgres://…)", err)
+				}
+				return err
+			}
 		}
 		// The store closes before the lock is released: a daemon that
 		// starts next must not find a job of this one still writing.
@@ -40,7 +46,7 @@ func serveCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		if err != nil {
 			return err
 		}
-		a.log.Info("daemon starting", "pid", os.Getpid(), "config", a.cfg.File, "store", a.cfg.Store)
+		a.log.Info("daemon starting", "pid", os.Getpid(), "id", a.pipe.Holder(), "config", a.cfg.File, "store", a.store.String())
 		if err := d.Run(ctx); err != nil {
 			return err
 		}

@@ -14,6 +14,9 @@ import (
 
 var (
 	linePrefix = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+	// oneLine escapes the line breaks a message may quote from the file
+	// (a multi-line value), so that each problem stays on one line.
+	oneLine    = strings.NewReplacer("\r", `\r`, "\n", `\n`)
 	unknownKey = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
 )
 
@@ -30,6 +33,7 @@ func Lines(file string, err error) []string {
 	}
 	out := make([]string, 0, len(msgs))
 	for _, msg := range msgs {
+		msg = oneLine.Replace(msg)
 		m := linePrefix.FindStringSubmatch(msg)
 		if m == nil {
 			out = append(out, fmt.Sprintf("%s:1: %s", file, strings.TrimPrefix(msg, "yaml: ")))

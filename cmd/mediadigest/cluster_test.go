@@ -1,0 +1,296 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"mediadigest/config"
+	"mediadigest/mail"
+	"mediadigest/model"
+	"mediadigest/pipeline"
+	"mediadigest/store"
+	"mediadigest/store/storetest"
+)
+
+// sampleArticles is how many articles the sample outlets publish, and
+// feedArticles how many of them their feeds list (the others are in the
+// archives only, which serve does not walk).
+const sampleArticles, feedArticles = 36, 24
+
+// clusterLease is cluster.lease in the test: short, so that a killed
+// daemon's work is taken over within seconds.
+const clusterLease = 3 * time.Second
+
+// clusterFixture is serveFixture's config on a PostgreSQL store of its own.
+func clusterFixture(t *testing.T) (f *serveFixture, dsn string) {
+	t.Helper()
+	f = newServeFixture(t)
+	dsn = storetest.Postgres(t)
+	cfg, err := os.ReadFile(f.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = regexp.MustCompile(`(?m)^store: .*$`).ReplaceAll(cfg, []byte(fmt.Sprintf("store: %q", dsn)))
+	cfg = fmt.Appendf(cfg, "cluster: {lease: %s}\n", clusterLease)
+	if err := os.WriteFile(f.config, cfg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return f, dsn
+}
+
+// clusterHealth is the part of /healthz about the daemons sharing a store.
+type clusterHealth struct {
+	Outlets []struct {
+		Outlet      string     `json:"outlet"`
+		LastSuccess *time.Time `json:"last_success"`
+	} `json:"outlets"`
+	Leases    []store.Lease   `json:"leases"`
+	Processes []store.Process `json:"processes"`
+}
+
+func healthOf(t *testing.T, p *serveProc) (clusterHealth, bool) {
+	var h clusterHealth
+	code, body := get(t, "http://"+p.addr+"/healthz")
+	return h, code == http.StatusOK && json.Unmarshal(body, &h) == nil
+}
+
+// TestClusterSharesTheWork runs three daemons on one PostgreSQL database
+// and kills one of them half way: every article is stored once, crawls of
+// one outlet never overlap, every digest is delivered once, and the two
+// survivors carry on with the dead one's work once its leases expire.
+func TestClusterSharesTheWork(t *testing.T) {
+	f, dsn := clusterFixture(t)
+	var procs []*serveProc
+	for range 3 {
+		procs = append(procs, startServe(t, f.config))
+	}
+
+	waitFor(t, 30*time.Second, "three registered daemons and both outlets crawled", func() bool {
+		h, ok := healthOf(t, procs[0])
+		return ok && len(h.Processes) == 3 && len(h.Outlets) == 2 &&
+			h.Outlets[0].LastSuccess != nil && h.Outlets[1].LastSuccess != nil
+	})
+	waitFor(t, 20*time.Second, "a digest for each subscriber", func() bool { return len(f.smtp.recipients(t)) == 2 })
+
+	// Kill one daemon, whatever it is doing, between two digest runs.
+	procs[0].stop(t, syscall.SIGKILL, -1)
+	killed := time.Now()
+	n := len(f.smtp.messages(t))
+	waitFor(t, 30*time.Second, "both outlets crawled by the survivors after the lease expired", func() bool {
+		h, ok := healthOf(t, procs[1])
+		if !ok || len(h.Outlets) != 2 {
+			return false
+		}
+		after := killed.Add(clusterLease)
+		return h.Outlets[0].LastSuccess != nil && h.Outlets[0].LastSuccess.After(after) &&
+			h.Outlets[1].LastSuccess != nil && h.Outlets[1].LastSuccess.After(after)
+	})
+	waitFor(t, 20*time.Second, "digests after the kill", func() bool { return len(f.smtp.messages(t)) >= n+2 })
+	h, _ := healthOf(t, procs[2])
+	for _, p := range h.Processes {
+		if p.PID == procs[0].cmd.Process.Pid {
+			t.Errorf("/healthz lists the killed daemon %s as alive %v after its last heartbeat", p.ID, time.Since(p.Heartbeat))
+		}
+	}
+	for _, p := range procs[1:] {
+		p.stop(t, syscall.SIGTERM, 0)
+	}
+	crawlers := 0
+	for _, p := range procs {
+		if bytes.Contains(p.log.Bytes(), []byte(`"msg":"job started","task":"crawl"`)) {
+			crawlers++
+		}
+	}
+	if crawlers < 2 {
+		t.Errorf("%d of the daemons crawled; want the work shared by at least two", crawlers)
+	}
+
+	checkDelivered(t, dsn, f.smtp.messages(t))
+	st, err := store.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if n, err := st.CountArticles(t.Context()); err != nil || n != feedArticles {
+		t.Errorf("%d articles stored, %v; want the %d of the sample feeds", n, err, feedArticles)
+	}
+	checkCrawlsDoNotOverlap(t, dsn)
+}
+
+// checkCrawlsDoNotOverlap reads the crawl runs: of one outlet, each must
+// start after the previous one finished, whichever daemon ran them, and
+// the new articles they found must add up to the articles stored.
+func checkCrawlsDoNotOverlap(t *testing.T, dsn string) {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(t.Context(), "SELECT outlet, started, finished, new FROM crawl_runs ORDER BY outlet, started")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var prevOutlet, prevFinished string
+	runs, found := 0, 0
+	for rows.Next() {
+		var outlet, started, finished string
+		var n int
+		if err := rows.Scan(&outlet, &started, &finished, &n); err != nil {
+			t.Fatal(err)
+		}
+		if outlet == prevOutlet && started < prevFinished {
+			t.Errorf("%s: a crawl started at %s, before the previous one finished at %s", outlet, started, prevFinished)
+		}
+		prevOutlet, prevFinished = outlet, finished
+		runs++
+		found += n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if found != feedArticles {
+		t.Errorf("%d crawl runs found %d new articles in all, want %d: an article was found new twice, or never", runs, found, feedArticles)
+	}
+}
+
+// TestServeOnPostgresTakesNoFileLock: the one-daemon-per-store lock is for
+// SQLite files; on PostgreSQL a second daemon starts and registers.
+func TestServeOnPostgresTakesNoFileLock(t *testing.T) {
+	f, _ := clusterFixture(t)
+	a, b := startServe(t, f.config), startServe(t, f.config)
+	waitFor(t, 20*time.Second, "both daemons registered", func() bool {
+		h, ok := healthOf(t, b)
+		return ok && len(h.Processes) == 2
+	})
+	for _, p := range []*serveProc{a, b} {
+		p.stop(t, syscall.SIGTERM, 0)
+	}
+	if entries, err := filepath.Glob(filepath.Join(f.dir, "*.lock")); err != nil || len(entries) != 0 {
+		t.Errorf("lock files %v, %v; want none", entries, err)
+	}
+}
+
+func TestMigrateSQLiteToPostgres(t *testing.T) {
+	dir := t.TempDir()
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"demo", "-out", dir}, &out, &errOut); code != 0 {
+		t.Fatalf("demo: exit %d\n%s", code, errOut.String())
+	}
+	dsn := storetest.Postgres(t)
+	migrate := func(args ...string) (int, string, string) {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), append([]string{"migrate", "-from", "sqlite:" + filepath.Join(dir, "demo.db"), "-to", dsn}, args...), &out, &errOut)
+		return code, out.String(), errOut.String()
+	}
+	code, stdout, stderr := migrate()
+	if code != 0 {
+		t.Fatalf("migrate: exit %d\n%s", code, stderr)
+	}
+	counts := regexp.MustCompile(`(?m)^\s*(\w+)\s+(\d+)\s+(\d+)\s*$`).FindAllStringSubmatch(stdout, -1)
+	tables := map[string]string{} // table → source rows
+	for _, c := range counts {
+		tables[c[1]] = c[2]
+		if c[2] != c[3] {
+			t.Errorf("table %s: %s rows in the source, %s in the target", c[1], c[2], c[3])
+		}
+	}
+	for _, want := range []string{"articles", "article_titles", "paragraph_keys", "raw_pages", "feed_state", "crawl_runs", "outbox"} {
+		if tables[want] == "" || tables[want] == "0" {
+			t.Errorf("migrate printed no rows copied for %s:\n%s", want, stdout)
+		}
+	}
+	if tables["articles"] != fmt.Sprint(sampleArticles) {
+		t.Errorf("migrate copied %s articles, want the %d of the demo:\n%s", tables["articles"], sampleArticles, stdout)
+	}
+
+	if code, _, stderr := migrate(); code != 1 || !strings.Contains(stderr, "-force") {
+		t.Errorf("migrate into a non-empty store: exit %d, stderr %q; want 1 and a hint at -force", code, stderr)
+	}
+	if code, _, stderr := migrate("-force"); code != 0 {
+		t.Errorf("migrate -force: exit %d\n%s", code, stderr)
+	}
+}
+
+// TestDeliverersShareTheOutbox has the Deliverers of two pipelines, each
+// with its own connection pool and holder name as two daemons would have,
+// deliver 20 queued digests at once: each reaches the SMTP server once.
+func TestDeliverersShareTheOutbox(t *testing.T) {
+	f, _ := clusterFixture(t)
+	cfg, err := config.Load(f.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	var deliverers []*mail.Deliverer
+	for _, holder := range []string{"host-a:1", "host-b:2"} {
+		st, err := store.Open(t.Context(), cfg.Store)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		p, err := pipeline.New(cfg, st, log, pipeline.WithHolder(holder))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := p.Deliverer()
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Batch = 3 // several rounds each, interleaved
+		deliverers = append(deliverers, d)
+	}
+	const digests = 20
+	now := time.Now()
+	day := time.Date(2026, 11, 1, 0, 0, 0, 0, cfg.Location)
+	for i := range digests {
+		win := model.Window{From: day.AddDate(0, 0, i), To: day.AddDate(0, 0, i+1)}
+		if _, _, err := deliverers[0].Enqueue(t.Context(), cfg.Subscribers[i%2].Email, win, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	sent := make([]int, len(deliverers))
+	for i, d := range deliverers {
+		wg.Go(func() {
+			for {
+				rep, err := d.Deliver(t.Context(), now)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if rep.Sent == 0 {
+					return
+				}
+				sent[i] += rep.Sent
+			}
+		})
+	}
+	wg.Wait()
+	ids := map[string]int{}
+	for _, m := range f.smtp.messages(t) {
+		ids[m.Header.Get("Message-Id")]++
+	}
+	for id, n := range ids {
+		if n != 1 {
+			t.Errorf("%s delivered %d times", id, n)
+		}
+	}
+	if len(ids) != digests || sent[0]+sent[1] != digests {
+		t.Errorf("%d distinct digests at the server, deliverers sent %v; want %d in all", len(ids), sent, digests)
+	}
+}

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"mediadigest/store"
+)
+
+// migrateCmd copies a whole store into another, typically a SQLite file
+// into PostgreSQL when one daemon is no longer enough. It needs no config:
+// both stores are named on the command line.
+func migrateCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+	from := fs.String("from", "", "source store: `sqlite:FILE`, a file path, or postgres://…")
+	to := fs.String("to", "", "target store: postgres://… (or sqlite:FILE)")
+	force := fs.Bool("force", false, "replace what the target store holds")
+	return func(ctx context.Context, args []string) error {
+		if len(args) > 0 {
+			return usagef("unexpected arguments %q", args)
+		}
+		if *from == "" || *to == "" {
+			return usagef("both -from and -to are required, e.g. -from sqlite:mediadigest.db -to postgres://user@host/mediadigest")
+		}
+		src, err := store.Open(ctx, storeDSN(*from))
+		if err != nil {
+			return fmt.Errorf("source: %w", err)
+		}
+		defer src.Close()
+		dst, err := store.Open(ctx, storeDSN(*to))
+		if err != nil {
+			return fmt.Errorf("target: %w", err)
+		}
+		defer dst.Close()
+		counts, err := store.Copy(ctx, dst, src, *force)
+		if len(counts) > 0 {
+			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+			fmt.Fprintf(tw, "table\tsource\ttarget\t\n")
+			for _, c := range counts {
+				fmt.Fprintf(tw, "%s\t%d\t%d\t\n", c.Table, c.Source, c.Target)
+			}
+			if ferr := tw.Flush(); ferr != nil && err == nil {
+				err = ferr
+			}
+		}
+		if err != nil {
+			if errors.Is(err, store.ErrNotEmpty) {
+				return fmt.Errorf("%w; copy into an empty database, or pass -force to replace its content", err)
+			}
+			return err
+		}
+		fmt.Fprintf(e.stdout, "copied %s into %s\n", src, dst)
+		return nil
+	}
+}
+
+// storeDSN turns "sqlite:FILE" into the file path store.Open takes.
+func storeDSN(s string) string {
+	return strings.TrimPrefix(s, "sqlite:")
+}

@@ -1,0 +1,111 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"mediadigest/store"
+)
+
+// register records this daemon in the store's process list and returns
+// the function that removes it, freeing its leases and outbox claims for
+// the other daemons at once.
+func (d *Daemon) register(ctx context.Context) (unregister func(), err error) {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "unknown-host"
+	}
+	now := d.now()
+	if err := d.store.Register(ctx, store.Process{ID: d.holder, Host: host, PID: os.Getpid(), Started: now, Heartbeat: now}); err != nil {
+		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	return func() {
+		if err := d.store.Unregister(context.WithoutCancel(ctx), d.holder); err != nil {
+			d.log.Warn("cannot unregister: the others take this daemon's work over when its leases expire", "error", err)
+		}
+	}, nil
+}
+
+// heartbeat tells the other daemons (and /healthz) that this one is alive.
+// A row removed meanwhile (by an operator) is written again.
+func (d *Daemon) heartbeat(ctx context.Context) {
+	err := d.store.Heartbeat(ctx, d.holder, d.now())
+	if errors.Is(err, store.ErrNotFound) {
+		_, err = d.register(ctx)
+	}
+	if err != nil && ctx.Err() == nil {
+		d.log.Warn("heartbeat failed", "error", err)
+	}
+}
+
+// leased takes the named lease for this daemon and keeps renewing it
+// until done is called, which releases it. ok is false when another daemon
+// holds the lease (or it cannot be read): the work is not this daemon's.
+// The returned context is cancelled if the lease is lost, as the work may
+// then be running elsewhere too.
+func (d *Daemon) leased(ctx context.Context, log *slog.Logger, name string) (_ context.Context, done func(), ok bool) {
+	won, err := d.store.TryLease(ctx, name, d.holder, d.now(), d.lease)
+	if err != nil {
+		if ctx.Err() == nil {
+			log.Error("cannot take the lease: skipping this run", "lease", name, "error", err)
+		}
+		return ctx, nil, false
+	}
+	if !won {
+		log.Debug("another daemon holds the lease: skipping this run", "lease", name)
+		return ctx, nil, false
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	stop := make(chan struct{})
+	renewed := make(chan struct{})
+	go func() {
+		defer close(renewed)
+		t := time.NewTicker(d.lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := d.store.RenewLease(ctx, name, d.holder, d.now(), d.lease); err != nil {
+					if ctx.Err() == nil {
+						log.Error("lease lost: stopping the job", "lease", name, "error", err)
+					}
+					cancel(err)
+					return
+				}
+			}
+		}
+	}()
+	return ctx, func() {
+		close(stop)
+		<-renewed
+		cancel(nil)
+		if err := d.store.ReleaseLease(context.WithoutCancel(ctx), name, d.holder); err != nil {
+			log.Warn("cannot release the lease: the others wait for it to expire", "lease", name, "error", err)
+		}
+	}, true
+}
+
+// crawledElsewhere reports whether the outlet was crawled since its
+// latest scheduled time, by another daemon that fired first.
+func (d *Daemon) crawledElsewhere(ctx context.Context, log *slog.Logger, outlet string) bool {
+	health, err := d.store.Health(ctx)
+	if err != nil {
+		log.Warn("cannot read the latest crawls; crawling anyway", "error", err)
+		return false
+	}
+	for _, h := range health {
+		if h.Outlet == outlet && !crawlMissed(d.crawlSched[outlet], d.now(), h.LastRun.Started) {
+			log.Debug("crawled since its scheduled time already: skipping this run", "started", h.LastRun.Started)
+			return true
+		}
+	}
+	return false
+}

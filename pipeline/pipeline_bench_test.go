@@ -1,0 +1,247 @@
+package pipeline_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"net/url"
+	"reflect"
+	"testing"
+	"time"
+
+	"mediadigest/config"
+	"mediadigest/dedupe"
+	"mediadigest/internal/corpus"
+	"mediadigest/jalali"
+	"mediadigest/model"
+	"mediadigest/pipeline"
+	"mediadigest/scrape"
+	"mediadigest/store"
+)
+
+var (
+	backfillN = flag.Int("backfill.n", 2000, "articles BenchmarkBackfill stores per op")
+	digestN   = flag.Int("digest.n", 20000, "articles stored before BenchmarkDigest200")
+)
+
+// BenchmarkBackfill runs the whole pipeline over -backfill.n generated
+// articles served on loopback, as two backfill commands would: archive
+// pages, fetch, extract, store, then learn, clean, classify and group
+// everything stored.
+func BenchmarkBackfill(b *testing.B) {
+	c := corpus.Generate(*backfillN, 1)
+	srv := httptest.NewServer(c.Handler())
+	defer srv.Close()
+	for b.Loop() {
+		b.StopTimer()
+		p, st := open(b, srv.URL, b.TempDir(), 0)
+		b.StartTimer()
+		backfill(b, p, st, c)
+	}
+	b.ReportMetric(float64(b.N*c.Len())/b.Elapsed().Seconds(), "articles/s")
+}
+
+// BenchmarkDigest200 builds and renders (HTML and text parts) the digests
+// of 200 subscribers for the last day of -digest.n stored articles.
+func BenchmarkDigest200(b *testing.B) {
+	c := corpus.Generate(*digestN, 1)
+	srv := httptest.NewServer(c.Handler())
+	defer srv.Close()
+	p, st := open(b, srv.URL, b.TempDir(), 200)
+	backfill(b, p, st, c)
+	win := lastDay(c)
+	ctx := context.Background()
+	for b.Loop() {
+		ds, err := p.Digests(ctx, nil, win)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, d := range ds {
+			if _, _, err := p.Render(d); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/200-digests")
+}
+
+// TestStreamedProcessAndBatchedDigests checks the two paths the benchmarks
+// made fast against the plain ones, on a corpus longer than the story
+// window: Process, which streams the store, against dedupe.Group over all
+// articles at once, and Digests, which finds the stories once, against
+// Digest per subscriber.
+func TestStreamedProcessAndBatchedDigests(t *testing.T) {
+	c := corpus.Generate(3*corpus.PerDay+50, 2)
+	srv := httptest.NewServer(c.Handler())
+	defer srv.Close()
+	p, st := open(t, srv.URL, t.TempDir(), 12)
+	backfill(t, p, st, c)
+	ctx := context.Background()
+
+	t.Run("process", func(t *testing.T) {
+		arts, err := st.Articles(ctx, store.ArticleQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored := map[string]string{}
+		for _, a := range arts {
+			stored[a.URL] = a.Story
+		}
+		stories := dedupe.Group(arts, dedupe.IndexOptions{Window: 72 * time.Hour})
+		for _, a := range arts {
+			if stored[a.URL] != a.Story {
+				t.Errorf("%s: Process put it in story %s, Group in %s", a.URL, stored[a.URL], a.Story)
+			}
+		}
+		rep, err := p.Process(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Articles != c.Len() || rep.Stories != len(stories) {
+			t.Errorf("Process again: %d articles, %d stories; want %d, %d", rep.Articles, rep.Stories, c.Len(), len(stories))
+		}
+		// The corpus's copies are light edits, one story each with their
+		// original; its originals share at most a sentence by chance.
+		byPath := map[string]string{}
+		for _, a := range arts {
+			byPath[urlPath(a.URL)] = a.Story
+		}
+		copies, joined := 0, 0
+		originals := map[string]int{} // story → original articles in it
+		for i := range c.Len() {
+			pg := c.Page(i)
+			if pg.CopyOf < 0 {
+				originals[byPath[urlPath(pg.URL)]]++
+				continue
+			}
+			copies++
+			if byPath[urlPath(pg.URL)] == byPath[urlPath(c.Page(pg.CopyOf).URL)] {
+				joined++
+			}
+		}
+		if copies == 0 || joined != copies {
+			t.Errorf("%d of %d republished copies share their original's story, want all", joined, copies)
+		}
+		for s, n := range originals {
+			if n > 1 {
+				t.Errorf("story %s holds %d unrelated originals", s, n)
+			}
+		}
+	})
+
+	t.Run("digests", func(t *testing.T) {
+		win := lastDay(c)
+		subs := benchSubscribers(t, p, 12)
+		ds, err := p.Digests(ctx, subs, win)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ds) != len(subs) {
+			t.Fatalf("%d digests for %d subscribers", len(ds), len(subs))
+		}
+		stories := 0
+		for i, s := range subs {
+			want, err := p.Digest(ctx, s, win)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(ds[i], want) {
+				t.Errorf("%s: Digests and Digest differ", s.Email)
+			}
+			for _, tp := range want.Topics {
+				stories += len(tp.Stories)
+			}
+		}
+		if stories == 0 {
+			t.Error("the digests of the corpus's last day show no story")
+		}
+	})
+}
+
+// open builds a pipeline of the demo config (delay 0, parallelism 4) with
+// n generated subscribers (the demo's two when n is 0) over a new store in
+// dir, both outlets served at base.
+func open(tb testing.TB, base, dir string, n int) (*pipeline.Pipeline, *store.Store) {
+	tb.Helper()
+	cfg, err := config.Demo(base, base, dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if n > 0 {
+		cfg.Subscribers = make([]config.Subscriber, n)
+		for i := range cfg.Subscribers {
+			s := &cfg.Subscribers[i]
+			s.Email = fmt.Sprintf("reader%03d@example.com", i)
+			// A third want everything, the others one or two topics.
+			switch t := cfg.Topics; i % 3 {
+			case 1:
+				s.Topics = []string{t[i%len(t)].ID}
+			case 2:
+				s.Topics = []string{t[i%len(t)].ID, t[(i+1)%len(t)].ID}
+			}
+		}
+	}
+	st, err := store.Open(context.Background(), cfg.Store)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	p, err := pipeline.New(cfg, st, slog.New(slog.DiscardHandler))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p, st
+}
+
+// benchSubscribers returns the first n subscribers open configured.
+func benchSubscribers(tb testing.TB, p *pipeline.Pipeline, n int) []config.Subscriber {
+	tb.Helper()
+	subs := make([]config.Subscriber, n)
+	for i := range subs {
+		s, err := p.Subscriber(fmt.Sprintf("reader%03d@example.com", i))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		subs[i] = s
+	}
+	return subs
+}
+
+// backfill stores the whole corpus served at base, as two backfill
+// commands would, and checks that every article arrived.
+func backfill(tb testing.TB, p *pipeline.Pipeline, st *store.Store, c *corpus.Corpus) {
+	tb.Helper()
+	ctx := context.Background()
+	first, last := c.Days()
+	for _, id := range []string{corpus.ISNA, corpus.Eghtesad24} {
+		if _, err := p.Backfill(ctx, id, first, last, quiet{}); err != nil {
+			tb.Fatalf("backfill %s: %v", id, err)
+		}
+	}
+	if n, err := st.CountArticles(ctx); err != nil || n != c.Len() {
+		tb.Fatalf("%d articles stored (%v), want %d", n, err, c.Len())
+	}
+}
+
+// lastDay is the window of the corpus's last full day of articles.
+func lastDay(c *corpus.Corpus) model.Window {
+	_, last := c.Days()
+	from := last.AddDays(-1).Time(c.Location())
+	return model.Window{From: from, To: from.Add(24 * time.Hour)}
+}
+
+func urlPath(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	return p.Path
+}
+
+type quiet struct{}
+
+func (quiet) Start(int)                           {}
+func (quiet) Day(jalali.Date, scrape.Stats, bool) {}
+func (quiet) Done()                               {}
