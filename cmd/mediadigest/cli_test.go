@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"mediadigest/sampleoutlets"
 )
 
 func writeConfig(t *testing.T, y string) string {
@@ -90,5 +92,58 @@ func TestCrawlUnreachableOutlet(t *testing.T) {
 	code, out, _ = runCmd(t, "status", "-config", cfg)
 	if code != 0 || !strings.Contains(out, "failures in a row 1") {
 		t.Errorf("status after a failed crawl: exit %d\n%s", code, out)
+	}
+}
+
+// TestCrawlTwiceThenBackfill is the new user's path on the sample outlets:
+// crawl twice stores every feed article once, backfill of the sample days
+// finds the articles missing from the feeds, and a second backfill fetches
+// nothing.
+func TestCrawlTwiceThenBackfill(t *testing.T) {
+	srv, err := sampleoutlets.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	cfg := writeConfig(t, `store: "{DIR}/md.db"
+crawl: {delay: 0s}
+outlets:
+  - {id: isna, profile: isna, base_url: "`+srv.URL("isna")+`", feeds: [/rss, /rss/tp/34]}
+  - {id: eghtesad24, profile: eghtesad24, base_url: "`+srv.URL("eghtesad24")+`"}
+topics:
+  - {id: energy, name: انرژی, keywords: [نفت, گاز]}
+subscribers:
+  - email: a@example.com
+`)
+	count := func() int {
+		code, out, errs := runCmd(t, "export", "-config", cfg)
+		if code != 0 {
+			t.Fatalf("export: %s", errs)
+		}
+		return strings.Count(out, "\n")
+	}
+	code, out, errs := runCmd(t, "crawl", "-config", cfg)
+	if code != 0 || !strings.Contains(out, "isna         new 15") || !strings.Contains(out, "eghtesad24   new 12") {
+		t.Fatalf("first crawl: exit %d\n%s\n%s", code, out, errs)
+	}
+	code, out, _ = runCmd(t, "crawl", "-config", cfg)
+	if code != 0 || strings.Contains(out, "new 1") || !strings.Contains(out, "isna         new 0") {
+		t.Fatalf("second crawl should store nothing new: exit %d\n%s", code, out)
+	}
+	if n := count(); n != 27 {
+		t.Errorf("%d articles after two crawls, want 27", n)
+	}
+	for _, id := range []string{"isna", "eghtesad24"} {
+		code, out, errs = runCmd(t, "backfill", "-config", cfg, "-outlet", id, "-from", "2026-11-25", "-to", "1405/09/05")
+		if code != 0 {
+			t.Fatalf("backfill %s: exit %d\n%s\n%s", id, code, out, errs)
+		}
+	}
+	if n := count(); n != 36 {
+		t.Errorf("%d articles after backfill, want the 36 of the sample outlets", n)
+	}
+	code, out, _ = runCmd(t, "backfill", "-config", cfg, "-outlet", "isna", "-from", "1405/09/04", "-to", "1405/09/05")
+	if code != 0 || !strings.Contains(out, "new 0") || !strings.Contains(out, "failed 0") {
+		t.Errorf("second backfill: exit %d\n%s", code, out)
 	}
 }
