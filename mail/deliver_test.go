@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -227,6 +228,35 @@ func TestConnectionReuse(t *testing.T) {
 	}
 	if n := srv.Sessions(); n != 1 {
 		t.Errorf("%d SMTP sessions for one batch, want 1", n)
+	}
+}
+
+// markOrder wraps an outbox and notes, at each MarkSent, how many messages
+// the server holds.
+type markOrder struct {
+	*fakeOutbox
+	srv  *smtptest.Server
+	seen []int
+}
+
+func (o *markOrder) MarkSent(ctx context.Context, id int64, reply string, at time.Time) error {
+	o.seen = append(o.seen, len(o.srv.Messages()))
+	return o.fakeOutbox.MarkSent(ctx, id, reply, at)
+}
+
+// Each row is marked sent before the next message goes out, so that a
+// crash can leave at most one accepted message unrecorded (and sent again).
+func TestDeliverMarksEachBeforeTheNext(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Options{})
+	subs := []string{"a@example.com", "b@example.com", "c@example.com", "d@example.com"}
+	d, box := deliverer(t, plainSMTP(t, srv.Host, srv.Port), subs...)
+	order := &markOrder{fakeOutbox: box, srv: srv}
+	d.Outbox = order
+	if _, err := d.Deliver(context.Background(), now); err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{1, 2, 3, 4}; !slices.Equal(order.seen, want) {
+		t.Errorf("the server held %v messages at each MarkSent, want %v", order.seen, want)
 	}
 }
 

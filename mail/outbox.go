@@ -45,11 +45,12 @@ const (
 //
 // Every digest is enqueued before anything is sent, and the row is the
 // only record of it: running twice enqueues once and sends once. A row is
-// marked sent only after the server accepted its DATA. If the process dies
-// (or the outbox cannot be written) between that acceptance and MarkSent,
-// the row is still queued and is sent again on the next run: delivery is at
-// most once except in that window, and the resend carries the same
-// Message-ID, by which receivers and their duplicate filters recognise it.
+// marked sent right after the server accepted its DATA, before the next
+// message goes out. If the process dies (or the outbox cannot be written)
+// between that acceptance and MarkSent, the row is still queued and is sent
+// again on the next run: delivery is at most once except for that one
+// message, and the resend carries the same Message-ID, by which receivers
+// and their duplicate filters recognise it.
 //
 // Failures: a permanent one (a 5xx reply, a malformed address) fails the
 // row at once. A temporary one (4xx, no connection, a connection lost)
@@ -124,20 +125,22 @@ func (d *Deliverer) Deliver(ctx context.Context, now time.Time) (Report, error) 
 		batch = append(batch, it)
 		msgs = append(msgs, m)
 	}
-	results := d.Transport.Send(ctx, msgs)
-	for i, it := range batch {
-		if results[i] != nil {
-			errs = append(errs, d.fail(ctx, record, &rep, it, now, results[i]))
-			continue
+	// Each outcome is recorded before the transport sends the next
+	// message: a crash leaves at most one accepted row unmarked.
+	d.Transport.Send(ctx, msgs, func(i int, err error) {
+		it := batch[i]
+		if err != nil {
+			errs = append(errs, d.fail(ctx, record, &rep, it, now, err))
+			return
 		}
 		accepted := reply(msgs[i])
 		if err := d.Outbox.MarkSent(record, it.ID, accepted, now); err != nil {
 			errs = append(errs, fmt.Errorf("mail: mark outbox row %d (%s) sent: %w", it.ID, it.Subscriber, err))
-			continue
+			return
 		}
 		rep.Sent++
 		d.logger().Debug("digest sent", "subscriber", it.Subscriber, "message_id", it.MessageID, "reply", accepted)
-	}
+	})
 	d.logger().Info("outbox delivered", "sent", rep.Sent, "retry", rep.Retry, "failed", rep.Failed)
 	return rep, errors.Join(errs...)
 }

@@ -21,10 +21,13 @@ import (
 // Transport delivers messages.
 type Transport interface {
 	// Send delivers msgs in order, over one connection where there is one,
-	// and returns one error per message: nil when the message was accepted.
-	// An error wrapping ErrPermanent or carrying a 5xx reply is permanent;
-	// any other is worth a later retry.
-	Send(ctx context.Context, msgs []*gomail.Msg) []error
+	// and calls result once for each message, in order, with its index and
+	// outcome: nil when the message was accepted. result returns before the
+	// next message goes out, so the caller records each delivery before
+	// another starts: a crash can then leave at most one message delivered
+	// but unrecorded. An error wrapping ErrPermanent or carrying a 5xx
+	// reply is permanent; any other is worth a later retry.
+	Send(ctx context.Context, msgs []*gomail.Msg, result func(i int, err error))
 }
 
 // TLS modes of SMTPConfig.
@@ -108,10 +111,9 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 //
 // ctx bounds the dial; cancelling it later closes the connection, so the
 // message in flight fails (temporarily: the server may have accepted it).
-func (s *SMTP) Send(ctx context.Context, msgs []*gomail.Msg) []error {
-	errs := make([]error, len(msgs))
+func (s *SMTP) Send(ctx context.Context, msgs []*gomail.Msg, result func(i int, err error)) {
 	if len(msgs) == 0 {
-		return errs
+		return
 	}
 	var socks sockets
 	defer socks.closeAll()
@@ -119,36 +121,34 @@ func (s *SMTP) Send(ctx context.Context, msgs []*gomail.Msg) []error {
 	// Clip: concurrent batches must not append into one backing array.
 	c, err := gomail.NewClient(s.cfg.Host, append(slices.Clip(s.opts), gomail.WithDialContextFunc(socks.dialer(ctx, s.dial)))...)
 	if err != nil {
-		fill(errs, 0, fmt.Errorf("smtp %s: %w", s.addr, err))
-		return errs
+		failFrom(0, len(msgs), result, fmt.Errorf("smtp %s: %w", s.addr, err))
+		return
 	}
 	client, err := c.DialToSMTPClientWithContext(ctx)
 	if err != nil {
-		fill(errs, 0, fmt.Errorf("smtp %s: connect: %w", s.addr, err))
-		return errs
+		failFrom(0, len(msgs), result, fmt.Errorf("smtp %s: connect: %w", s.addr, err))
+		return
 	}
 	// A failed QUIT changes no message's fate; closeAll shuts the socket.
 	defer func() { _ = c.CloseWithSMTPClient(client) }()
 
 	for i, m := range msgs {
 		if err := ctx.Err(); err != nil {
-			fill(errs, i, fmt.Errorf("smtp %s: not sent: %w", s.addr, err))
-			break
+			failFrom(i, len(msgs), result, fmt.Errorf("smtp %s: not sent: %w", s.addr, err))
+			return
 		}
 		err := c.SendWithSMTPClient(client, m)
-		if err == nil {
-			continue
+		if err == nil || resetAfterDelivery(m, err) {
+			result(i, nil)
+		} else {
+			result(i, fmt.Errorf("smtp %s: %w", s.addr, err))
 		}
-		if !resetAfterDelivery(m, err) {
-			errs[i] = fmt.Errorf("smtp %s: %w", s.addr, err)
-		}
-		if connectionLost(err) {
+		if err != nil && connectionLost(err) {
 			// Not wrapped: err names the other message.
-			fill(errs, i+1, fmt.Errorf("smtp %s: not sent: the connection was lost on an earlier message", s.addr))
-			break
+			failFrom(i+1, len(msgs), result, fmt.Errorf("smtp %s: not sent: the connection was lost on an earlier message", s.addr))
+			return
 		}
 	}
-	return errs
 }
 
 // resetAfterDelivery reports whether err is go-mail's report of a failed
@@ -199,9 +199,10 @@ func connectionLost(err error) bool {
 	return se.ErrorCode() == 0
 }
 
-func fill(errs []error, from int, err error) {
-	for i := from; i < len(errs); i++ {
-		errs[i] = err
+// failFrom reports err for messages from to n-1.
+func failFrom(from, n int, result func(int, error), err error) {
+	for i := from; i < n; i++ {
+		result(i, err)
 	}
 }
 
@@ -249,16 +250,14 @@ type File struct {
 func NewFile(dir string) *File { return &File{dir: dir} }
 
 // Send writes msgs; there is no connection, so each error is its own.
-func (f *File) Send(ctx context.Context, msgs []*gomail.Msg) []error {
-	errs := make([]error, len(msgs))
+func (f *File) Send(ctx context.Context, msgs []*gomail.Msg, result func(i int, err error)) {
 	for i, m := range msgs {
 		if err := ctx.Err(); err != nil {
-			fill(errs, i, fmt.Errorf("mail: not written: %w", err))
-			break
+			failFrom(i, len(msgs), result, fmt.Errorf("mail: not written: %w", err))
+			return
 		}
-		errs[i] = f.write(m)
+		result(i, f.write(m))
 	}
-	return errs
 }
 
 func (f *File) write(m *gomail.Msg) error {

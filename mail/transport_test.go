@@ -143,7 +143,7 @@ func TestSMTPSecurity(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			errs := tr.Send(context.Background(), []*gomail.Msg{m})
+			errs := sendAll(t, context.Background(), tr, []*gomail.Msg{m})
 			msgs := srv.Messages()
 			if tt.wantErr != "" {
 				if errs[0] == nil || !strings.Contains(errs[0].Error(), tt.wantErr) {
@@ -175,7 +175,7 @@ func TestLostConnectionIsTemporary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	errs := plainSMTP(t, srv.Host, srv.Port).Send(context.Background(), []*gomail.Msg{m})
+	errs := sendAll(t, context.Background(), plainSMTP(t, srv.Host, srv.Port), []*gomail.Msg{m})
 	var se *gomail.SendError
 	if !errors.As(errs[0], &se) {
 		t.Fatalf("error = %v, want a go-mail SendError", errs[0])
@@ -205,7 +205,7 @@ func TestFileTransport(t *testing.T) {
 	}
 	// A resend replaces the file: the same name, the same content.
 	for range 2 {
-		for i, err := range tr.Send(context.Background(), msgs) {
+		for i, err := range sendAll(t, context.Background(), tr, msgs) {
 			if err != nil {
 				t.Fatalf("message %d: %v", i, err)
 			}
@@ -231,7 +231,7 @@ func TestFileTransport(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if errs := tr.Send(ctx, msgs); !errors.Is(errs[1], context.Canceled) {
+	if errs := sendAll(t, ctx, tr, msgs); !errors.Is(errs[1], context.Canceled) {
 		t.Errorf("cancelled Send: %v, want context.Canceled", errs[1])
 	}
 }
@@ -269,7 +269,7 @@ func TestPermanent(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			errs := plainSMTP(t, srv.Host, srv.Port).Send(context.Background(), []*gomail.Msg{m})
+			errs := sendAll(t, context.Background(), plainSMTP(t, srv.Host, srv.Port), []*gomail.Msg{m})
 			if errs[0] == nil || Permanent(errs[0]) != tt.want {
 				t.Errorf("Permanent(%v) = %v, want %v", errs[0], !tt.want, tt.want)
 			}
@@ -278,4 +278,23 @@ func TestPermanent(t *testing.T) {
 	if !Permanent(errors.Join(errors.New("render"), ErrPermanent)) {
 		t.Error("an error wrapping ErrPermanent is not permanent")
 	}
+}
+
+// sendAll sends msgs through tr and returns each message's outcome,
+// checking that tr reports each message once, in order.
+func sendAll(t testing.TB, ctx context.Context, tr Transport, msgs []*gomail.Msg) []error {
+	t.Helper()
+	errs := make([]error, len(msgs))
+	next := 0
+	tr.Send(ctx, msgs, func(i int, err error) {
+		if i != next {
+			t.Errorf("result for message %d, want %d", i, next)
+		}
+		next++
+		errs[i] = err
+	})
+	if next != len(msgs) {
+		t.Errorf("results for %d of %d messages", next, len(msgs))
+	}
+	return errs
 }

@@ -22,7 +22,7 @@ func TestMehrExampleProfile(t *testing.T) {
 	o := scrape.Outlet{ID: "mehr", BaseURL: "https://www.mehrnews.com", Profile: p}
 	for raw, want := range map[string]string{
 		"https://www.mehrnews.com/news/6012345/عنوان-خبر?utm_source=x": "https://www.mehrnews.com/news/6012345",
-		"https://mehrnews.com/amp/6012345":                              "https://www.mehrnews.com/news/6012345",
+		"https://mehrnews.com/amp/6012345":                             "https://www.mehrnews.com/news/6012345",
 	} {
 		if got, ok := scrape.Canonical(o, raw); !ok || got != want {
 			t.Errorf("Canonical(%s) = %s, %v; want %s", raw, got, ok, want)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"mime"
 	"net"
@@ -32,6 +33,9 @@ const (
 // errRedirect marks a redirect the crawler refused to follow.
 var errRedirect = errors.New("redirect refused")
 
+// errTooLarge ends the reading of a body longer than the limit.
+var errTooLarge = errors.New("body too large")
+
 type pageKind int
 
 const (
@@ -55,6 +59,7 @@ type job struct {
 
 	attempt     int
 	abort       string // the reason a callback aborted the transfer with
+	abortWhy    string // and what it saw
 	contentType string // as the server sent it, charset included
 	settled     bool   // the outcome is recorded (body kept, or failure counted)
 	ok          bool
@@ -134,6 +139,7 @@ func (r *run) setupCollector() error {
 	// at the limit from a longer one.
 	col.MaxBodySize = int(r.opt.MaxBody + 1)
 	col.Context = r.ctx
+	col.WithTransport(boundedTransport{next: http.DefaultTransport, maxBody: r.opt.MaxBody})
 	col.SetRequestTimeout(r.opt.Timeout)
 	col.SetRedirectHandler(r.checkRedirect)
 	// One rule per host: a rule's parallelism is one semaphore shared by
@@ -206,7 +212,7 @@ func (r *run) onRequest(req *colly.Request) {
 		return
 	}
 	j := jobOf(req.Ctx)
-	j.abort, j.contentType = "", ""
+	j.abort, j.abortWhy, j.contentType = "", "", ""
 	r.log.Debug("fetch", "url", req.URL.String(), "attempt", j.attempt+1)
 }
 
@@ -222,10 +228,60 @@ func (r *run) onHeaders(resp *colly.Response) {
 	} else {
 		resp.Headers.Del("Content-Type")
 	}
-	if n, err := strconv.ParseInt(resp.Headers.Get("Content-Length"), 10, 64); err == nil && n > r.opt.MaxBody {
-		j.abort = ReasonTooLarge
-		resp.Request.Abort()
+	ce := resp.Headers.Get("Content-Encoding")
+	n, err := strconv.ParseInt(resp.Headers.Get("Content-Length"), 10, 64)
+	switch {
+	case err == nil && n > r.opt.MaxBody:
+		j.abort, j.abortWhy = ReasonTooLarge, fmt.Sprintf("Content-Length %d is over the limit of %d bytes (crawl.max_body)", n, r.opt.MaxBody)
+	// Go's transport has already decoded the gzip it asked for; a body
+	// still encoded, or a gzip file, is no page (and see boundedTransport).
+	case ce != "" && !strings.EqualFold(ce, "identity"):
+		j.abort, j.abortWhy = ReasonEncoding, fmt.Sprintf("unsupported Content-Encoding %q", ce)
+	case strings.Contains(resp.Headers.Get("Content-Type"), "gzip"):
+		j.abort, j.abortWhy = ReasonEncoding, fmt.Sprintf("a compressed file (%s), not a page", resp.Headers.Get("Content-Type"))
+	default:
+		return
 	}
+	resp.Request.Abort()
+}
+
+// boundedTransport keeps colly from decompressing bodies and caps every
+// body it reads. colly gunzips a body that still says gzip (an x-gzip
+// encoding, a gzip media type, a .xml.gz path) after its size limit, so a
+// megabyte of gzip would expand to gigabytes in memory; marking the body
+// Uncompressed turns that off. The cap covers robots.txt, which colly reads
+// whole and without its limit.
+type boundedTransport struct {
+	next    http.RoundTripper
+	maxBody int64
+}
+
+func (t boundedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	resp.Uncompressed = true
+	resp.Body = &cappedBody{ReadCloser: resp.Body, url: req.URL.String(), max: t.maxBody, left: t.maxBody + 1}
+	return resp, nil
+}
+
+// cappedBody fails a read past max+1 bytes with errTooLarge. colly's own
+// limit reader stops at max+1 (to tell a body of max bytes from a longer
+// one), so only an unbounded reader (robots.txt) ever gets the error.
+type cappedBody struct {
+	io.ReadCloser
+	url       string
+	max, left int64
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, fmt.Errorf("%s: %w: more than %d bytes (crawl.max_body)", b.url, errTooLarge, b.max)
+	}
+	n, err := b.ReadCloser.Read(p[:min(int64(len(p)), b.left)])
+	b.left -= int64(n)
+	return n, err
 }
 
 // accept keeps a successful response's body, unless it is too large or a
@@ -262,6 +318,9 @@ func (r *run) onError(resp *colly.Response, err error) {
 	}
 	if status != 0 {
 		err = fmt.Errorf("HTTP %d %s", status, http.StatusText(status))
+	}
+	if j.abortWhy != "" {
+		err = errors.New(j.abortWhy)
 	}
 	reason := classify(err, status, j.abort)
 	if !retryable(reason, status) || j.attempt >= r.opt.Retries {
@@ -338,6 +397,8 @@ func classify(err error, status int, abort string) string {
 		return ReasonRedirect // a redirect without a usable Location
 	case errors.Is(err, colly.ErrRobotsTxtBlocked):
 		return ReasonRobots
+	case errors.Is(err, errTooLarge):
+		return ReasonTooLarge
 	case errors.Is(err, errRedirect):
 		return ReasonRedirect
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
