@@ -217,8 +217,11 @@ func (p *Pipeline) Crawl(ctx context.Context, ids []string) (CrawlReport, error)
 		if rerr := p.record(ctx, start, st, err); rerr != nil {
 			errs = append(errs, rerr)
 		}
-		if err != nil {
+		switch {
+		case err != nil:
 			errs = append(errs, fmt.Errorf("outlet %s: %w", id, err))
+		case st.Blocked:
+			errs = append(errs, fmt.Errorf("outlet %s: blocked by an ArvanCloud challenge page; the outlet refuses the crawler (try later, or another user_agent)", id))
 		}
 		if ctx.Err() != nil {
 			break

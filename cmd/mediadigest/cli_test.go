@@ -147,3 +147,23 @@ subscribers:
 		t.Errorf("second backfill: exit %d\n%s", code, out)
 	}
 }
+
+// TestCrawlBlockedOutlet: a challenge page is an error for that outlet (exit
+// 1, one clear line), never an article.
+func TestCrawlBlockedOutlet(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusForbidden)
+		w.Write([]byte(`<html><head><title>Checking your browser</title></head><body><script src="/cdn-cgi/arvancloud/challenge.js"></script></body></html>`))
+	}))
+	defer srv.Close()
+	cfg := writeConfig(t, strings.Replace(minimal, "BASE", srv.URL, 1)+"crawl: {retries: 0, delay: 0s}\n")
+	code, out, errs := runCmd(t, "crawl", "-config", cfg)
+	if code != 1 || !strings.Contains(out, "BLOCKED") || !strings.Contains(errs, "challenge page") {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	code, out, _ = runCmd(t, "export", "-config", cfg)
+	if code != 0 || out != "" {
+		t.Errorf("a challenge page was stored as an article: %q", out)
+	}
+}

@@ -286,6 +286,15 @@ func digestCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			if err == nil && rep.Retry+rep.Failed > 0 {
 				err = fmt.Errorf("%d digest(s) not delivered; see `mediadigest outbox`", rep.Retry+rep.Failed)
 			}
+			if err == nil {
+				// Rows not due yet (a retry's backoff) or claimed by another
+				// process (a daemon sending, or one killed less than
+				// cluster.lease ago) are left for later: say so.
+				counts, cerr := a.store.OutboxCounts(ctx)
+				if cerr == nil && counts[model.OutboxQueued] > 0 {
+					fmt.Fprintf(e.stdout, "%d digest(s) still queued: due later or being sent by another process; see `mediadigest outbox`\n", counts[model.OutboxQueued])
+				}
+			}
 			return err
 		}
 		if *out == "" && len(subs) > 1 {
