@@ -76,6 +76,17 @@ const (
 // Display returns the display form of s (SPEC §5; the package comment lists
 // every rule).
 func Display(s string) string {
+	if isDisplay(s) {
+		// Text is normalised at every stage boundary (extracted, stored,
+		// compared), so most input is in display form already; checking
+		// costs one pass and no allocation.
+		return s
+	}
+	return display(s)
+}
+
+// display builds the display form rune by rune.
+func display(s string) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "")
 	}
@@ -91,6 +102,52 @@ func Display(s string) string {
 		displayRune(&w, r)
 	}
 	return nfc(b.String())
+}
+
+// isDisplay reports whether Display(s) == s, without building it: valid
+// UTF-8 of NFC-stable runes that Display keeps as they are (and single
+// vowel marks after them), and single inner spaces and ZWNJs never next
+// to each other. It may say false for a
+// string in display form (one with a rune it does not know to be stable);
+// Display then takes the long way.
+func isDisplay(s string) bool {
+	prev := ' ' // so that a leading space or ZWNJ fails like a doubled one
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			i++
+			switch {
+			case c == ' ':
+				if prev == ' ' || prev == zwnj {
+					return false
+				}
+			case c < 0x20 || c == 0x7f:
+				return false
+			}
+			prev = rune(c)
+			continue
+		}
+		r, size := decode(s, i)
+		i += size
+		switch {
+		case r == zwnj:
+			if prev == ' ' || prev == zwnj {
+				return false
+			}
+		case r == 'ي' || r == 'ى' || r == 'ك' || r == tatweel:
+			return false
+		case isLetter(r):
+		case isHaraka(r):
+			if isHaraka(prev) {
+				return false
+			}
+		case r == utf8.RuneError || !isStable(r) || isInvisible(r) || unicode.IsSpace(r) || r == '\u200b':
+			// An invalid byte decodes as RuneError, which is not stable
+			// either; a real U+FFFD goes the long way, harmlessly.
+			return false
+		}
+		prev = r
+	}
+	return prev != ' ' && prev != zwnj
 }
 
 func displayRune(w *spacer, r rune) {
@@ -159,7 +216,25 @@ func fold(s string, sep rune) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	w := spacer{b: &b, sep: sep}
-	for _, r := range s {
+	stable := true // every rune written is NFC-stable
+	for i := 0; i < len(s); {
+		r, size := decode(s, i)
+		if kept(r) {
+			// Copy the whole run of letters that stay as they are: most of
+			// every word.
+			j := i + size
+			for j < len(s) {
+				next, n := decode(s, j)
+				if !kept(next) {
+					break
+				}
+				j += n
+			}
+			w.putString(s[i:j])
+			i = j
+			continue
+		}
+		i += size
 		switch {
 		case r >= '\u064b' && r <= '\u065f', r == '\u0670', r == zwj:
 		case r == 'ة' || r == 'ۀ':
@@ -172,17 +247,33 @@ func fold(s string, sep rune) string {
 			w.put('0' + r - '۰')
 		case r >= '٠' && r <= '٩':
 			w.put('0' + r - '٠')
-		case isLetter(r):
-			w.put(r)
 		case r == ' ' || r == zwnj || unicode.IsPunct(r) || unicode.IsSymbol(r):
 			w.space()
 		default:
-			w.put(unicode.ToLower(r))
+			r = unicode.ToLower(r)
+			stable = stable && isStable(r)
+			w.put(r)
 		}
+	}
+	if stable {
+		return b.String()
 	}
 	// Dropping a diacritic or a space can bring a letter next to a mark
 	// it composes with.
 	return nfc(b.String())
+}
+
+// kept reports the runes fold writes as they are: the Arabic-script
+// letters it does not replace, ASCII lower-case letters and digits.
+func kept(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r >= 'a' && r <= 'z' || r >= '0' && r <= '9'
+	}
+	switch r {
+	case 'ة', 'ۀ', 'أ', 'إ', 'ٱ', 'ؤ':
+		return false
+	}
+	return isLetter(r)
 }
 
 // isLetter reports the Arabic-script letters that neither form changes
@@ -191,17 +282,40 @@ func isLetter(r rune) bool {
 	return r >= 0x620 && r <= 0x64a && r != tatweel || r >= 0x671 && r <= 0x6d3
 }
 
+// decode returns the rune starting at byte i of s and its length, like
+// utf8.DecodeRuneInString but with the two-byte sequences of the Arabic
+// block (and Latin-1) decoded inline: they are most of a Persian text, and
+// the general decoder is not inlined.
+func decode(s string, i int) (rune, int) {
+	if c := s[i]; c >= 0xc2 && c <= 0xdf && i+1 < len(s) && s[i+1]&0xc0 == 0x80 {
+		return rune(c&0x1f)<<6 | rune(s[i+1]&0x3f), 2
+	}
+	return utf8.DecodeRuneInString(s[i:])
+}
+
 // nfc returns the NFC form of s. Most paragraphs hold only runes that are
-// NFC whatever surrounds them, and checking that is several times faster
-// than asking package norm.
+// NFC whatever surrounds them, or a single vowel mark after such a rune,
+// and checking that is several times faster than asking package norm.
 func nfc(s string) string {
+	afterMark := false
 	for _, r := range s {
-		if !isStable(r) {
+		switch {
+		case isStable(r):
+			afterMark = false
+		case isHaraka(r) && !afterMark:
+			afterMark = true
+		default:
 			return norm.NFC.String(s)
 		}
 	}
 	return s
 }
+
+// isHaraka reports the Arabic vowel marks U+064B–U+0652 (tanwin, fatha,
+// damma, kasra, shadda, sukun). No character composes with them, so one
+// after a stable rune leaves the text NFC; two in a row may need
+// reordering.
+func isHaraka(r rune) bool { return r >= 0x64b && r <= 0x652 }
 
 // isStable reports runes that NFC leaves alone in any context: starters
 // that neither decompose nor compose with what follows. It covers Latin-1,
@@ -228,6 +342,18 @@ type spacer struct {
 }
 
 func (w *spacer) put(r rune) {
+	w.separate()
+	w.b.WriteRune(r)
+}
+
+// putString writes the encoding of a rune, as found in the input.
+func (w *spacer) putString(s string) {
+	w.separate()
+	w.b.WriteString(s)
+}
+
+// separate writes the separator held back, if any, before a visible rune.
+func (w *spacer) separate() {
 	if w.b.Len() > 0 {
 		switch {
 		case w.spaced && w.sep != 0:
@@ -237,7 +363,6 @@ func (w *spacer) put(r rune) {
 		}
 	}
 	w.spaced, w.joined = false, false
-	w.b.WriteRune(r)
 }
 
 func (w *spacer) space() { w.spaced = true }

@@ -44,7 +44,9 @@ func BenchmarkBackfill(b *testing.B) {
 }
 
 // BenchmarkDigest200 builds and renders (HTML and text parts) the digests
-// of 200 subscribers for the last day of -digest.n stored articles.
+// of 200 subscribers for a day of -digest.n stored articles: with the
+// day's stories found once (Digests), and found again for each subscriber
+// (Digest), as the outbox did before.
 func BenchmarkDigest200(b *testing.B) {
 	c := corpus.Generate(*digestN, 1)
 	srv := httptest.NewServer(c.Handler())
@@ -52,19 +54,37 @@ func BenchmarkDigest200(b *testing.B) {
 	p, st := open(b, srv.URL, b.TempDir(), 200)
 	backfill(b, p, st, c)
 	win := lastDay(c)
+	subs := benchSubscribers(b, p, 200)
 	ctx := context.Background()
-	for b.Loop() {
-		ds, err := p.Digests(ctx, nil, win)
-		if err != nil {
-			b.Fatal(err)
-		}
+	render := func(b *testing.B, ds ...model.Digest) {
 		for _, d := range ds {
 			if _, _, err := p.Render(d); err != nil {
 				b.Fatal(err)
 			}
 		}
 	}
-	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/200-digests")
+	b.Run("stories-once", func(b *testing.B) {
+		for b.Loop() {
+			ds, err := p.Digests(ctx, subs, win)
+			if err != nil {
+				b.Fatal(err)
+			}
+			render(b, ds...)
+		}
+		b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/200-digests")
+	})
+	b.Run("stories-per-subscriber", func(b *testing.B) {
+		for b.Loop() {
+			for _, s := range subs {
+				d, err := p.Digest(ctx, s, win)
+				if err != nil {
+					b.Fatal(err)
+				}
+				render(b, d)
+			}
+		}
+		b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/200-digests")
+	})
 }
 
 // TestStreamedProcessAndBatchedDigests checks the two paths the benchmarks

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"codeberg.org/readeck/go-readability/v2"
 	"github.com/PuerkitoBio/goquery"
@@ -47,7 +48,10 @@ func (e *ExtractError) Error() string {
 // has neither, for the caller to fill in. URL is pageURL as given, and
 // Outlet is left empty.
 func Extract(p *profile.Profile, pageURL string, body []byte, loc *time.Location) (model.Article, error) {
-	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(bytes.ToValidUTF8(body, []byte("\uFFFD"))))
+	if !utf8.Valid(body) {
+		body = bytes.ToValidUTF8(body, []byte("\uFFFD"))
+	}
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
 	if err != nil {
 		return model.Article{}, fmt.Errorf("scrape: %s: parse HTML: %w", pageURL, err)
 	}
@@ -186,13 +190,16 @@ func distinctTexts(s *goquery.Selection) []string {
 // text is the visible text of s in display form. Line breaks and block
 // boundaries become spaces (a <br> inside a paragraph must not glue two
 // words), scripts and styles are skipped, and runs of white space collapse
-// as a browser renders them.
+// as a browser renders them (persian.Display collapses them). The spaces
+// of the outer block boundaries are trimmed first: Display would drop
+// them anyway, and a paragraph without them is often in display form
+// already, which Display sees without rebuilding it.
 func text(s *goquery.Selection) string {
 	var b strings.Builder
 	for _, n := range s.Nodes {
 		writeText(&b, n)
 	}
-	return persian.Display(collapse(b.String()))
+	return persian.Display(strings.TrimSpace(b.String()))
 }
 
 func collapse(s string) string {

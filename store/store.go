@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -71,6 +72,10 @@ type Store struct {
 	w    db
 	r    db
 	now  func() time.Time
+	// gzips holds the raw-page compressors between pages: each allocates
+	// about 1 MiB, which per page cost the backfill a quarter of its
+	// speed in allocation and GC.
+	gzips sync.Pool
 }
 
 // Open opens the store named by dsn and applies the migrations it lacks. A
