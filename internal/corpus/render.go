@@ -2,7 +2,6 @@ package corpus
 
 import (
 	"bytes"
-	"embed"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -10,19 +9,13 @@ import (
 	"time"
 	"unicode"
 
+	"mediadigest/internal/outletmarkup"
 	"mediadigest/jalali"
 )
 
-// The templates are those of the sample outlets (sampleoutlets/internal/gen/
-// templates), copied because that package is internal to sampleoutlets:
-// same head, menus, sidebars, related boxes, footer and scripts.
-//
-//go:embed templates/*.html
-var templateFS embed.FS
-
 func templates() *template.Template {
 	funcs := template.FuncMap{"join": strings.Join, "fa": persianDigits, "href": href}
-	return template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html"))
+	return template.Must(template.New("").Funcs(funcs).ParseFS(outletmarkup.FS, "templates/*.html"))
 }
 
 // articleView is what the article templates print.

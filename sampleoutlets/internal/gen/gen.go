@@ -26,9 +26,11 @@ import (
 
 	ptime "github.com/yaa110/go-persian-calendar"
 	"go.yaml.in/yaml/v3"
+
+	"mediadigest/internal/outletmarkup"
 )
 
-//go:embed articles.yaml templates
+//go:embed articles.yaml
 var content embed.FS
 
 // Outlet ids, also the names of their directories in testdata/outlets.
@@ -172,10 +174,10 @@ func newSite(arts []*Article) (*site, error) {
 	}
 	funcs := map[string]any{"join": strings.Join, "fa": persianDigits, "x": xmlEscape, "href": href}
 	var err error
-	if s.html, err = htmltemplate.New("").Funcs(funcs).ParseFS(content, "templates/*.html"); err != nil {
+	if s.html, err = htmltemplate.New("").Funcs(funcs).ParseFS(outletmarkup.FS, "templates/*.html"); err != nil {
 		return nil, fmt.Errorf("gen: %w", err)
 	}
-	if s.text, err = texttemplate.New("").Funcs(funcs).ParseFS(content, "templates/*.xml", "templates/*.txt"); err != nil {
+	if s.text, err = texttemplate.New("").Funcs(funcs).ParseFS(outletmarkup.FS, "templates/*.xml", "templates/*.txt"); err != nil {
 		return nil, fmt.Errorf("gen: %w", err)
 	}
 	return s, nil
