@@ -22,6 +22,7 @@ import (
 
 	"mediadigest/dedupe"
 	"mediadigest/internal/corpus"
+	"mediadigest/model"
 	"mediadigest/persian"
 	"mediadigest/profile"
 	"mediadigest/scrape"
@@ -45,9 +46,9 @@ func Extractors() ([]Extractor, error) {
 }
 
 // Ours is mediadigest's extraction: the outlet profile's selectors
-// (scrape.Extract), then the profile's cleaning rules (dedupe.Clean) with
-// the promo lines learned over the batch, as the pipeline does over its
-// store. The body text is the clean view's paragraphs.
+// (scrape.Extract), then the profile's cleaning rules (dedupe.CleanArticle)
+// with the promo lines learned over the batch, as the pipeline does over
+// its store. The body text is the clean view's paragraphs.
 func Ours() (Extractor, error) {
 	profiles := map[string]*profile.Profile{}
 	rules := map[string]dedupe.Rules{}
@@ -71,14 +72,14 @@ func Ours() (Extractor, error) {
 	}
 	loc := time.FixedZone("+0330", 3*3600+1800)
 	batch := func(pages []corpus.Page) ([]string, error) {
-		raws := make([][]string, len(pages))
+		arts := make([]model.Article, len(pages))
 		occ := map[string]map[string][]time.Time{}
 		for i, p := range pages {
 			a, err := scrape.Extract(profiles[p.Outlet], p.URL, p.HTML, loc)
 			if err != nil {
 				return nil, err
 			}
-			raws[i] = a.Raw
+			arts[i] = a
 			if occ[p.Outlet] == nil {
 				occ[p.Outlet] = map[string][]time.Time{}
 			}
@@ -97,7 +98,8 @@ func Ours() (Extractor, error) {
 		out := make([]string, len(pages))
 		for i, p := range pages {
 			l := learned[p.Outlet]
-			out[i] = strings.Join(dedupe.Clean(raws[i], rules[p.Outlet], func(k string) bool { return l[k] }).Paragraphs, "\n")
+			c := dedupe.CleanArticle(arts[i].Lead, arts[i].Raw, rules[p.Outlet], func(k string) bool { return l[k] })
+			out[i] = strings.Join(c.Paragraphs, "\n")
 		}
 		return out, nil
 	}

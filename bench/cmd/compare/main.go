@@ -29,7 +29,7 @@ func main() {
 	n := flag.Int("n", 1000, "pages to extract")
 	seed := flag.Int64("seed", 1, "seed of the generated pages")
 	procs := flag.Int("procs", 1, "GOMAXPROCS during the runs")
-	rounds := flag.Int("rounds", 3, "runs of each extractor; the fastest counts")
+	rounds := flag.Int("rounds", 5, "runs of each extractor; the fastest counts")
 	flag.Parse()
 	if err := run(os.Stdout, *n, *seed, *procs, *rounds); err != nil {
 		fmt.Fprintln(os.Stderr, "compare:", err)
