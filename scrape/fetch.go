@@ -370,7 +370,14 @@ func (r *run) fail(j *job, reason string, err error) {
 	s.Failed++
 	s.Failures[reason]++
 	if len(s.Errors) < maxErrors {
-		s.Errors = append(s.Errors, PageError{URL: j.url, Reason: reason, Message: err.Error()})
+		msg := err.Error()
+		if reason == ReasonTimeout {
+			// Which layer noticed the deadline first (the transport's
+			// "Client.Timeout exceeded" or a bare "context deadline
+			// exceeded") is a race; the setting to look at is not.
+			msg = fmt.Sprintf("no complete response within %v (crawl.timeout): %s", r.opt.Timeout, msg)
+		}
+		s.Errors = append(s.Errors, PageError{URL: j.url, Reason: reason, Message: msg})
 	}
 	if reason == ReasonBlocked {
 		s.Blocked = true

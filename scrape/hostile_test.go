@@ -107,7 +107,7 @@ func TestHostileBodies(t *testing.T) {
 		{"50 MB page with Content-Length", "", filler(50<<20, true), ReasonTooLarge, "Content-Length 52428800 is over the limit of 10485760 bytes"},
 		{"50 MB page without Content-Length", "", filler(50<<20, false), ReasonTooLarge, "body larger than 10485760 bytes"},
 		{"endless page", "", filler(-1, false), ReasonTooLarge, "body larger than 10485760 bytes"},
-		{"endless page, one byte at a time", "", trickle, ReasonTimeout, "Timeout"},
+		{"endless page, one byte at a time", "", trickle, ReasonTimeout, "no complete response within 1s (crawl.timeout)"},
 		{"gzip bomb with the Content-Encoding the client asked for", "", gzipBomb("Content-Encoding", "gzip"), ReasonTooLarge, "body larger than 10485760 bytes"},
 		{"gzip bomb as x-gzip, an encoding the client did not ask for", "", gzipBomb("Content-Encoding", "x-gzip"), ReasonEncoding, `unsupported Content-Encoding "x-gzip"`},
 		{"gzip bomb as a gzip file", "", gzipBomb("Content-Type", "application/gzip"), ReasonEncoding, "a compressed file (application/gzip), not a page"},
