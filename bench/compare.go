@@ -73,7 +73,7 @@ func Ours() (Extractor, error) {
 	loc := time.FixedZone("+0330", 3*3600+1800)
 	batch := func(pages []corpus.Page) ([]string, error) {
 		arts := make([]model.Article, len(pages))
-		occ := map[string]map[string][]time.Time{}
+		occ := map[string]map[uint64]model.KeyUse{}
 		for i, p := range pages {
 			a, err := scrape.Extract(profiles[p.Outlet], p.URL, p.HTML, loc)
 			if err != nil {
@@ -81,24 +81,18 @@ func Ours() (Extractor, error) {
 			}
 			arts[i] = a
 			if occ[p.Outlet] == nil {
-				occ[p.Outlet] = map[string][]time.Time{}
+				occ[p.Outlet] = map[uint64]model.KeyUse{}
 			}
-			seen := map[string]bool{}
-			for _, r := range a.Raw {
-				if k := persian.Key(r); k != "" && !seen[k] {
-					seen[k] = true
-					occ[p.Outlet][k] = append(occ[p.Outlet][k], a.Published)
-				}
-			}
+			dedupe.Uses(occ[p.Outlet], a.Raw, a.Published)
 		}
-		learned := map[string]map[string]bool{}
+		learned := map[string]map[uint64]bool{}
 		for outlet, o := range occ {
 			learned[outlet] = dedupe.LearnedKeys(o, dedupe.DefaultLearnPolicy())
 		}
 		out := make([]string, len(pages))
 		for i, p := range pages {
 			l := learned[p.Outlet]
-			c := dedupe.CleanArticle(arts[i].Lead, arts[i].Raw, rules[p.Outlet], func(k string) bool { return l[k] })
+			c := dedupe.CleanArticle(arts[i].Lead, arts[i].Raw, rules[p.Outlet], func(k string) bool { return l[persian.KeyHash(k)] })
 			out[i] = strings.Join(c.Paragraphs, "\n")
 		}
 		return out, nil

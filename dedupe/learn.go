@@ -4,6 +4,9 @@ import (
 	"slices"
 	"time"
 	"unicode/utf8"
+
+	"mediadigest/model"
+	"mediadigest/persian"
 )
 
 // LearnPolicy says when a paragraph repeated across an outlet's articles is
@@ -42,25 +45,44 @@ func (p LearnPolicy) withDefaults() LearnPolicy {
 	return p
 }
 
-// LearnedKeys returns the learned paragraph keys of one outlet. occ maps a
-// paragraph key (persian.Key form) to the published times of the distinct
-// articles of the outlet that contain it. A key is learned when some span of
-// p.Window (ends included) holds at least p.MinArticles of those times. The
-// caller then recomputes the clean view of all the outlet's articles,
-// earlier ones included, so a line is removed from the articles that taught
-// it too.
-func LearnedKeys(occ map[string][]time.Time, p LearnPolicy) map[string]bool {
+// LearnedKeys returns the learned paragraph keys of one outlet, by their
+// persian.KeyHash. occ maps the hash of a paragraph key (persian.Key form)
+// to its uses in the outlet's articles. A key is learned when some span of
+// p.Window (ends included) holds at least p.MinArticles of those articles'
+// published times. The caller then recomputes the clean view of all the
+// outlet's articles, earlier ones included, so a line is removed from the
+// articles that taught it too.
+func LearnedKeys(occ map[uint64]model.KeyUse, p LearnPolicy) map[uint64]bool {
 	p = p.withDefaults()
-	learned := make(map[string]bool)
-	for key, times := range occ {
-		if key == "" || len(times) < p.MinArticles || utf8.RuneCountInString(key) > p.MaxRunes {
+	learned := make(map[uint64]bool)
+	for h, use := range occ {
+		if use.Runes == 0 || len(use.Published) < p.MinArticles || use.Runes > p.MaxRunes {
 			continue
 		}
-		if inWindow(times, p.MinArticles, p.Window) {
-			learned[key] = true
+		if inWindow(use.Published, p.MinArticles, p.Window) {
+			learned[h] = true
 		}
 	}
 	return learned
+}
+
+// Uses adds the distinct keys of one article's raw paragraphs to occ, as
+// the store's paragraph keys would record them: for tests and tools that
+// learn without a store.
+func Uses(occ map[uint64]model.KeyUse, raw []string, published time.Time) {
+	seen := make(map[uint64]bool, len(raw))
+	for _, r := range raw {
+		k := persian.Key(r)
+		h := persian.KeyHash(k)
+		if k == "" || seen[h] {
+			continue
+		}
+		seen[h] = true
+		u := occ[h]
+		u.Runes = utf8.RuneCountInString(k)
+		u.Published = append(u.Published, published)
+		occ[h] = u
+	}
 }
 
 // inWindow reports whether n of the times fit in a span of w, by sliding a

@@ -1,11 +1,11 @@
 package dedupe
 
 import (
-	"maps"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"mediadigest/model"
 	"mediadigest/persian"
@@ -43,7 +43,17 @@ func TestLearnedKeys(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := slices.Sorted(maps.Keys(LearnedKeys(tt.occ, tt.policy)))
+			byHash := map[uint64]string{}
+			occ := map[uint64]model.KeyUse{}
+			for k, ts := range tt.occ {
+				byHash[persian.KeyHash(k)] = k
+				occ[persian.KeyHash(k)] = model.KeyUse{Runes: utf8.RuneCountInString(k), Published: ts}
+			}
+			var got []string
+			for h := range LearnedKeys(occ, tt.policy) {
+				got = append(got, byHash[h])
+			}
+			slices.Sort(got)
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("LearnedKeys = %q, want %q", got, tt.want)
 			}
@@ -52,11 +62,10 @@ func TestLearnedKeys(t *testing.T) {
 }
 
 func TestLearnedKeysKeepsInput(t *testing.T) {
-	ts := days(20, 0, 10)
-	occ := map[string][]time.Time{"x": ts}
+	occ := map[uint64]model.KeyUse{1: {Runes: 1, Published: days(20, 0, 10)}}
 	LearnedKeys(occ, DefaultLearnPolicy())
-	if !slices.Equal(occ["x"], days(20, 0, 10)) {
-		t.Errorf("LearnedKeys reordered the caller's times: %v", occ["x"])
+	if !slices.Equal(occ[1].Published, days(20, 0, 10)) {
+		t.Errorf("LearnedKeys reordered the caller's times: %v", occ[1].Published)
 	}
 }
 
@@ -71,19 +80,13 @@ func TestLearnThenClean(t *testing.T) {
 		{"سهمیه بنزین آذرماه واریز شد.", "اخبار اقتصادی را در کانال\u200cتلگرام اقتصاد۲۴ دنبال کنید"},
 	}
 	published := days(0, 2, 3)
-	occ := make(map[string][]time.Time)
+	occ := make(map[uint64]model.KeyUse)
 	for i, raw := range articles {
-		keys := make(map[string]bool)
-		for _, p := range raw {
-			keys[persian.Key(p)] = true
-		}
-		for k := range keys {
-			occ[k] = append(occ[k], published[i])
-		}
+		Uses(occ, raw, published[i])
 	}
 	learned := LearnedKeys(occ, DefaultLearnPolicy())
 	for i, raw := range articles {
-		got := Clean(raw, eghtesad24Rules, func(key string) bool { return learned[key] })
+		got := Clean(raw, eghtesad24Rules, func(key string) bool { return learned[persian.KeyHash(key)] })
 		want := model.Clean{
 			Paragraphs: raw[:1],
 			Removed:    removed(raw[1], model.ReasonLearned),

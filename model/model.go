@@ -141,6 +141,15 @@ const (
 	OtherTopicName = "سایر"
 )
 
+// KeyUse is where one paragraph key (persian.Key form, identified by its
+// persian.KeyHash) occurs among the articles of one outlet: the length of
+// the key in runes and the published times of the distinct articles that
+// contain it.
+type KeyUse struct {
+	Runes     int
+	Published []time.Time
+}
+
 // Outbox states.
 const (
 	OutboxQueued = "queued"

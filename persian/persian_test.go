@@ -2,6 +2,7 @@ package persian
 
 import (
 	"encoding/json"
+	"hash/fnv"
 	"os"
 	"strings"
 	"testing"
@@ -278,6 +279,27 @@ func BenchmarkMatch(b *testing.B) {
 	for b.Loop() {
 		for _, p := range ps {
 			Match(p)
+		}
+	}
+}
+
+// TestKeyHash holds KeyHash to FNV-1a as hash/fnv computes it and to fixed
+// values: stored paragraph keys are these hashes, so they may never change.
+func TestKeyHash(t *testing.T) {
+	tests := []struct {
+		key  string
+		want uint64
+	}{
+		{"", 0xcbf29ce484222325},
+		{"a", 0xaf63dc4c8601ec8c},
+		{Key("برای دریافت آخرین اخبار به کانال تلگرام اقتصاد۲۴ بپیوندید"), 0x945252e30381a4f1},
+		{Key("انتهای پیام"), 0xb1da358f49429498},
+	}
+	for _, tt := range tests {
+		h := fnv.New64a()
+		h.Write([]byte(tt.key))
+		if got := KeyHash(tt.key); got != h.Sum64() || got != tt.want {
+			t.Errorf("KeyHash(%q) = %#x, want %#x (hash/fnv: %#x)", tt.key, got, tt.want, h.Sum64())
 		}
 	}
 }

@@ -43,11 +43,11 @@ func (p *Pipeline) Extract(ctx context.Context, id, src string) (model.Article, 
 	if a.Published.IsZero() {
 		a.Published, a.DateGuessed = p.now().UTC(), true
 	}
-	l, err := p.learned(ctx, id)
+	learned, err := p.learned(ctx, id)
 	if err != nil {
 		return model.Article{}, err
 	}
-	a.Clean = dedupe.CleanArticle(a.Lead, a.Raw, p.rules[id], func(k string) bool { return l[k] })
+	a.Clean = dedupe.CleanArticle(a.Lead, a.Raw, p.rules[id], learned)
 	_, a.Topics = p.classifier.Classify(a.Title, body(&a))
 	return a, nil
 }

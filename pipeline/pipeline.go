@@ -163,18 +163,14 @@ func (k known) Known(ctx context.Context, url string) (bool, time.Time, error) {
 }
 
 // sink stores every extracted page: the raw HTML (for reprocess) and the
-// article with its paragraph keys (for learned promo lines), in that order,
-// so a crash between the two leaves a raw page to re-extract, never an
-// article without its source.
+// article with its paragraph keys (for learned promo lines), in one
+// transaction, so no article is ever stored without its source.
 func (p *Pipeline) sink(ctx context.Context, pg scrape.Page) (string, error) {
 	a := pg.Article
-	if err := p.store.SaveRawPage(ctx, a.URL, a.Outlet, pg.Body, pg.Fetched); err != nil {
-		return "", err
-	}
 	if a.FirstSeen.IsZero() {
 		a.FirstSeen = pg.Fetched
 	}
-	out, err := p.store.UpsertArticle(ctx, &a, keys(a.Raw))
+	out, err := p.store.SavePage(ctx, &a, keys(a.Raw), &store.RawPage{Body: pg.Body, Fetched: pg.Fetched})
 	return string(out), err
 }
 
@@ -277,7 +273,7 @@ type ProcessReport struct {
 // the rest with their previous views until the next run.
 func (p *Pipeline) Process(ctx context.Context) (ProcessReport, error) {
 	rep := ProcessReport{Removed: map[string]int{}}
-	learned := map[string]map[string]bool{}
+	learned := map[string]func(key string) bool{}
 	for _, id := range p.cfg.OutletIDs() {
 		l, err := p.learned(ctx, id)
 		if err != nil {
@@ -306,8 +302,7 @@ func (p *Pipeline) Process(ctx context.Context) (ProcessReport, error) {
 		slices.SortFunc(same, func(a, b *model.Article) int { return strings.Compare(a.URL, b.URL) })
 		for _, a := range same {
 			oldClean, oldTopics, oldStory := a.Clean, a.Topics, a.Story
-			l := learned[a.Outlet]
-			a.Clean = dedupe.CleanArticle(a.Lead, a.Raw, p.rules[a.Outlet], func(k string) bool { return l[k] })
+			a.Clean = dedupe.CleanArticle(a.Lead, a.Raw, p.rules[a.Outlet], learned[a.Outlet])
 			_, a.Topics = p.classifier.Classify(a.Title, body(a))
 			for _, r := range a.Removed {
 				rep.Removed[r.Reason]++
@@ -368,17 +363,19 @@ func storyText(a *model.Article) []string {
 	return append([]string{a.Lead}, a.Paragraphs...)
 }
 
-// learned returns the learned promo lines of one outlet.
-func (p *Pipeline) learned(ctx context.Context, outlet string) (map[string]bool, error) {
+// learned returns whether a paragraph key is a learned promo line of the
+// outlet, as dedupe.CleanArticle asks.
+func (p *Pipeline) learned(ctx context.Context, outlet string) (func(key string) bool, error) {
 	occ, err := p.store.KeyOccurrences(ctx, outlet)
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: learned lines of %s: %w", outlet, err)
 	}
-	return dedupe.LearnedKeys(occ, dedupe.LearnPolicy{
+	l := dedupe.LearnedKeys(occ, dedupe.LearnPolicy{
 		MinArticles: p.cfg.Cleaning.LearnMinArticles,
 		Window:      p.cfg.Cleaning.LearnWindow.D(),
 		MaxRunes:    p.cfg.Cleaning.LearnMaxRunes,
-	}), nil
+	})
+	return func(key string) bool { return l[persian.KeyHash(key)] }, nil
 }
 
 // body is the text topics are matched on besides the title.

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"mediadigest/model"
+	"mediadigest/persian"
 )
 
 // Outcome says what UpsertArticle did.
@@ -32,11 +34,26 @@ const (
 // the title history. The clean view, topics and story are left alone: they
 // are derived data, written by SaveDerived.
 //
-// keys are the paragraph keys (SPEC §7) of a.Raw; duplicates are ignored.
-// They replace the article's stored keys whenever they differ, even for an
-// unchanged article, so improved normalisation reaches old articles on the
-// next crawl.
+// keys are the paragraph keys (SPEC §7, persian.Key form) of a.Raw;
+// duplicates and empty keys are ignored. They are stored as their
+// persian.KeyHash and length, and replace the article's stored keys
+// whenever they differ, even for an unchanged article, so improved
+// normalisation reaches old articles on the next crawl.
 func (s *Store) UpsertArticle(ctx context.Context, a *model.Article, keys []string) (Outcome, error) {
+	return s.SavePage(ctx, a, keys, nil)
+}
+
+// RawPage is a fetched page as SaveRawPage stores it.
+type RawPage struct {
+	Body    []byte
+	Fetched time.Time
+}
+
+// SavePage stores the article extracted from a fetched page as
+// UpsertArticle does and, when page is not nil, the page itself as
+// SaveRawPage does, in one transaction: both or neither are stored, and a
+// crawl pays for one commit an article, not two.
+func (s *Store) SavePage(ctx context.Context, a *model.Article, keys []string, page *RawPage) (Outcome, error) {
 	if err := checkArticle(a); err != nil {
 		return "", fmt.Errorf("store: upsert article %s: %w", a.URL, err)
 	}
@@ -48,11 +65,22 @@ func (s *Store) UpsertArticle(ctx context.Context, a *model.Article, keys []stri
 	if err != nil {
 		return "", fmt.Errorf("store: upsert article %s: %w", a.URL, err)
 	}
+	var z []byte
+	if page != nil {
+		if z, err = s.compress(page.Body); err != nil {
+			return "", fmt.Errorf("store: compress raw page %s: %w", a.URL, err)
+		}
+	}
 	now := fmtTime(s.now())
 	published := fmtTime(a.Published)
 
 	var outcome Outcome
 	err = s.inTx(ctx, func(tx *tx) error {
+		if page != nil {
+			if err := saveRawPage(ctx, tx, a.URL, a.Outlet, z, len(page.Body), page.Fetched); err != nil {
+				return err
+			}
+		}
 		// FOR UPDATE (PostgreSQL): a concurrent upsert of the same URL waits
 		// for this one, so the title history gets each edit once.
 		old, err := articleRow(ctx, tx, "a.url = ?"+s.d.forUpdate, a.URL)
@@ -73,7 +101,7 @@ func (s *Store) UpsertArticle(ctx context.Context, a *model.Article, keys []stri
 				if err := addTitle(ctx, tx, a.ID, a.Title, fmtTime(a.FirstSeen)); err != nil {
 					return err
 				}
-				return syncKeys(ctx, tx, a, keys, false)
+				return insertKeys(ctx, tx, a, storedKeys(keys))
 			case errors.Is(err, sql.ErrNoRows):
 				// Another process inserted the URL since the read above
 				// (PostgreSQL; SQLite's single writer rules that out):
@@ -102,7 +130,7 @@ func (s *Store) UpsertArticle(ctx context.Context, a *model.Article, keys []stri
 				}
 			}
 		}
-		return syncKeys(ctx, tx, a, keys, outcome == OutcomeUpdated)
+		return syncKeys(ctx, tx, a, storedKeys(keys), outcome == OutcomeUpdated)
 	})
 	if err != nil {
 		return "", fmt.Errorf("store: upsert article %s: %w", a.URL, err)
@@ -147,21 +175,38 @@ func addTitle(ctx context.Context, tx *tx, id int64, title, seen string) error {
 	return err
 }
 
-// syncKeys makes the stored paragraph keys of a equal keys. When the
-// article changed its published time may have too, so the keys are
-// rewritten even if the set is the same.
-func syncKeys(ctx context.Context, tx *tx, a *model.Article, keys []string, changed bool) error {
-	want := slices.Compact(slices.Sorted(slices.Values(keys)))
-	want = slices.DeleteFunc(want, func(k string) bool { return k == "" })
+// storedKey is a paragraph key as the store keeps it.
+type storedKey struct {
+	hash  int64 // persian.KeyHash, as SQL's signed integer
+	runes int
+}
+
+// storedKeys returns the stored form of paragraph keys, sorted by hash,
+// without duplicates and empty keys.
+func storedKeys(keys []string) []storedKey {
+	ks := make([]storedKey, 0, len(keys))
+	for _, k := range keys {
+		if k != "" {
+			ks = append(ks, storedKey{int64(persian.KeyHash(k)), utf8.RuneCountInString(k)})
+		}
+	}
+	slices.SortFunc(ks, func(a, b storedKey) int { return cmp.Compare(a.hash, b.hash) })
+	return slices.CompactFunc(ks, func(a, b storedKey) bool { return a.hash == b.hash })
+}
+
+// syncKeys makes the stored paragraph keys of a stored article equal want
+// (from storedKeys). When the article changed its published time may have
+// too, so the keys are rewritten even if the set is the same.
+func syncKeys(ctx context.Context, tx *tx, a *model.Article, want []storedKey, changed bool) error {
 	if !changed {
-		rows, err := tx.QueryContext(ctx, "SELECT key FROM paragraph_keys WHERE article_id = ? ORDER BY key", a.ID)
+		rows, err := tx.QueryContext(ctx, "SELECT hash, runes FROM paragraph_hashes WHERE article_id = ? ORDER BY hash", a.ID)
 		if err != nil {
 			return err
 		}
-		var have []string
+		var have []storedKey
 		for rows.Next() {
-			var k string
-			if err := rows.Scan(&k); err != nil {
+			var k storedKey
+			if err := rows.Scan(&k.hash, &k.runes); err != nil {
 				rows.Close()
 				return err
 			}
@@ -174,25 +219,38 @@ func syncKeys(ctx context.Context, tx *tx, a *model.Article, keys []string, chan
 			return nil
 		}
 	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM paragraph_keys WHERE article_id = ?", a.ID); err != nil {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM paragraph_hashes WHERE article_id = ?", a.ID); err != nil {
 		return err
 	}
-	if len(want) == 0 {
-		return nil
-	}
-	ins, err := tx.PrepareContext(ctx, "INSERT INTO paragraph_keys (article_id, outlet, key, published) VALUES (?, ?, ?, ?)")
-	if err != nil {
-		return err
-	}
-	defer ins.Close()
+	return insertKeys(ctx, tx, a, want)
+}
+
+// insertKeys stores the paragraph keys of an article that has none, in one
+// statement for up to keysPerInsert keys rather than one per key: storing
+// a new article's keys is most of the cost of storing it.
+func insertKeys(ctx context.Context, tx *tx, a *model.Article, keys []storedKey) error {
 	published := fmtTime(a.Published)
-	for _, k := range want {
-		if _, err := ins.ExecContext(ctx, a.ID, a.Outlet, k, published); err != nil {
+	for chunk := range slices.Chunk(keys, keysPerInsert) {
+		var q strings.Builder
+		q.WriteString("INSERT INTO paragraph_hashes (article_id, outlet, hash, runes, published) VALUES ")
+		args := make([]any, 0, 5*len(chunk))
+		for i, k := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?)")
+			args = append(args, a.ID, a.Outlet, k.hash, k.runes, published)
+		}
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// keysPerInsert keeps an insert's parameters (5 a key) well under SQLite's
+// limit of 32766.
+const keysPerInsert = 1000
 
 // HasArticle reports whether an article with this canonical URL is stored.
 func (s *Store) HasArticle(ctx context.Context, url string) (bool, error) {
@@ -356,28 +414,32 @@ func (s *Store) SaveDerived(ctx context.Context, updates []Derived) error {
 }
 
 // KeyOccurrences returns, for each paragraph key found in at least two
-// articles of the outlet, the published times of those articles, oldest
-// first. A key of a single stored article is left out: it cannot reach the
-// learned-line threshold of SPEC §7 (3 articles) even together with an
-// article not yet stored, and keeping it would load every paragraph of the
-// outlet into memory.
-func (s *Store) KeyOccurrences(ctx context.Context, outlet string) (map[string][]time.Time, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT key, published FROM (
-			SELECT key, published, COUNT(*) OVER (PARTITION BY key) AS n
-			FROM paragraph_keys WHERE outlet = ?) AS k
-		WHERE n > 1 ORDER BY key, published`, outlet)
+// articles of the outlet, by its persian.KeyHash, its length and the
+// published times of those articles, oldest first. A key of a single
+// stored article is left out: it cannot reach the learned-line threshold
+// of SPEC §7 (3 articles) even together with an article not yet stored,
+// and keeping it would load every paragraph of the outlet into memory.
+func (s *Store) KeyOccurrences(ctx context.Context, outlet string) (map[uint64]model.KeyUse, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT hash, runes, published FROM (
+			SELECT hash, runes, published, COUNT(*) OVER (PARTITION BY hash) AS n
+			FROM paragraph_hashes WHERE outlet = ?) AS k
+		WHERE n > 1 ORDER BY hash, published`, outlet)
 	if err != nil {
 		return nil, fmt.Errorf("store: paragraph keys of %s: %w", outlet, err)
 	}
 	defer rows.Close()
-	occ := make(map[string][]time.Time)
+	occ := make(map[uint64]model.KeyUse)
 	for rows.Next() {
-		var key string
+		var hash int64
+		var runes int
 		var published time.Time
-		if err := rows.Scan(&key, timeCol{&published}); err != nil {
+		if err := rows.Scan(&hash, &runes, timeCol{&published}); err != nil {
 			return nil, fmt.Errorf("store: paragraph keys of %s: %w", outlet, err)
 		}
-		occ[key] = append(occ[key], published)
+		u := occ[uint64(hash)]
+		u.Runes = runes
+		u.Published = append(u.Published, published)
+		occ[uint64(hash)] = u
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: paragraph keys of %s: %w", outlet, err)

@@ -8,8 +8,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"mediadigest/model"
+	"mediadigest/persian"
 )
 
 // tehran is the zone of the outlets' visible dates (no DST since 2022).
@@ -368,8 +370,9 @@ func TestKeyOccurrences(t *testing.T) {
 				t.Errorf("%s: keys %v, want %v", name, got, want)
 			}
 			for k, w := range want {
-				if !slices.EqualFunc(got[k], w, time.Time.Equal) {
-					t.Errorf("%s: key %s at %v, want %v", name, k, got[k], w)
+				u := got[persian.KeyHash(k)]
+				if !slices.EqualFunc(u.Published, w, time.Time.Equal) || u.Runes != utf8.RuneCountInString(k) {
+					t.Errorf("%s: key %s: %d runes at %v, want %d at %v", name, k, u.Runes, u.Published, utf8.RuneCountInString(k), w)
 				}
 			}
 		}
@@ -388,6 +391,33 @@ func TestKeyOccurrences(t *testing.T) {
 
 		if got, err := s.KeyOccurrences(ctx, "isna"); err != nil || len(got) != 0 {
 			t.Errorf("isna keys = %v, %v; want none (each key is in one article only)", got, err)
+		}
+	})
+}
+
+// TestManyKeys: an article of more paragraphs than one insert statement
+// takes keeps every key.
+func TestManyKeys(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store, _ *fakeClock) {
+		ctx := t.Context()
+		day := time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)
+		keys := make([]string, 2*keysPerInsert+7)
+		for i := range keys {
+			keys[i] = fmt.Sprintf("پاراگراف%d", i)
+		}
+		for i, url := range []string{"https://eghtesaad24.ir/fa/news/1/", "https://eghtesaad24.ir/fa/news/2/"} {
+			a := gasArticle(url, day.Add(time.Duration(i)*time.Hour))
+			a.Outlet = "eghtesad24"
+			if _, err := s.UpsertArticle(ctx, a, keys); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.KeyOccurrences(ctx, "eghtesad24")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(keys) {
+			t.Errorf("%d keys shared by the two articles, want %d", len(got), len(keys))
 		}
 	})
 }

@@ -10,6 +10,9 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"mediadigest/persian"
 )
 
 // migrationFiles are the schema steps, migrations/DIALECT/NNNN_name.sql,
@@ -24,6 +27,14 @@ type migration struct {
 	version int
 	name    string
 	sql     string
+	// after runs in the step's transaction once its SQL has: data
+	// conversions SQL cannot express.
+	after func(context.Context, *tx) error
+}
+
+// goSteps are the Go parts of schema steps, by version.
+var goSteps = map[int]func(context.Context, *tx) error{
+	3: hashKeys,
 }
 
 // migrations reads the steps of the dialect in fsys and checks they are
@@ -46,7 +57,7 @@ func migrations(fsys fs.FS, dialect string) ([]migration, error) {
 		if err != nil {
 			return nil, err
 		}
-		ms = append(ms, migration{version: v, name: name, sql: string(body)})
+		ms = append(ms, migration{version: v, name: name, sql: string(body), after: goSteps[v]})
 	}
 	return ms, nil
 }
@@ -95,6 +106,11 @@ func (s *Store) migrate(ctx context.Context, ms []migration) error {
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return fmt.Errorf("apply %s: %w", m.name, err)
 			}
+			if m.after != nil {
+				if err := m.after(ctx, tx); err != nil {
+					return fmt.Errorf("apply %s: %w", m.name, err)
+				}
+			}
 			_, err = tx.ExecContext(ctx, "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", m.version, fmtTime(s.now()))
 			return err
 		})
@@ -115,3 +131,57 @@ func schemaVersion(ctx context.Context, q interface {
 	}
 	return v, nil
 }
+
+// hashKeys is the Go part of 0003_key_hashes: every row of paragraph_keys
+// becomes a row of paragraph_hashes, then the old table goes. It reads
+// in pages of hashBatch rows, so a large store is converted in bounded
+// memory.
+func hashKeys(ctx context.Context, tx *tx) error {
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO paragraph_hashes (article_id, outlet, hash, runes, published)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (article_id, hash) DO NOTHING`)
+	if err != nil {
+		return err
+	}
+	defer ins.Close()
+	type row struct {
+		article                int64
+		outlet, key, published string
+	}
+	var last row
+	for {
+		rows, err := tx.QueryContext(ctx, `SELECT article_id, outlet, key, published FROM paragraph_keys
+			WHERE article_id > ? OR (article_id = ? AND key > ?)
+			ORDER BY article_id, key LIMIT ?`, last.article, last.article, last.key, hashBatch)
+		if err != nil {
+			return fmt.Errorf("read paragraph keys: %w", err)
+		}
+		var page []row
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.article, &r.outlet, &r.key, &r.published); err != nil {
+				rows.Close()
+				return fmt.Errorf("read paragraph keys: %w", err)
+			}
+			page = append(page, r)
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return fmt.Errorf("read paragraph keys: %w", err)
+		}
+		for _, r := range page {
+			if _, err := ins.ExecContext(ctx, r.article, r.outlet, int64(persian.KeyHash(r.key)),
+				utf8.RuneCountInString(r.key), r.published); err != nil {
+				return fmt.Errorf("hash paragraph keys: %w", err)
+			}
+		}
+		if len(page) < hashBatch {
+			break
+		}
+		last = page[len(page)-1]
+	}
+	_, err = tx.ExecContext(ctx, "DROP TABLE paragraph_keys")
+	return err
+}
+
+// hashBatch is how many paragraph keys hashKeys reads at a time; a
+// variable so a test can page through a handful.
+var hashBatch = 10000

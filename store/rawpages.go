@@ -12,10 +12,22 @@ import (
 )
 
 // SaveRawPage stores the body of a fetched page, gzip-compressed, replacing
-// an earlier copy of the same URL. Pages are compressed at gzip's best
-// speed: they are an archive read back only by reprocess, and the default
-// level costs twice the time for 4% less space.
+// an earlier copy of the same URL.
 func (s *Store) SaveRawPage(ctx context.Context, url, outlet string, body []byte, fetched time.Time) error {
+	z, err := s.compress(body)
+	if err != nil {
+		return fmt.Errorf("store: compress raw page %s: %w", url, err)
+	}
+	if err := saveRawPage(ctx, s.w, url, outlet, z, len(body), fetched); err != nil {
+		return fmt.Errorf("store: save raw page %s: %w", url, err)
+	}
+	return nil
+}
+
+// compress gzips a page body. Pages are compressed at gzip's best speed:
+// they are an archive read back only by reprocess, and the default level
+// costs twice the time for 4% less space.
+func (s *Store) compress(body []byte) ([]byte, error) {
 	var buf bytes.Buffer
 	zw, ok := s.gzips.Get().(*gzip.Writer)
 	if ok {
@@ -26,19 +38,23 @@ func (s *Store) SaveRawPage(ctx context.Context, url, outlet string, body []byte
 	}
 	defer s.gzips.Put(zw)
 	if _, err := zw.Write(body); err != nil {
-		return fmt.Errorf("store: compress raw page %s: %w", url, err)
+		return nil, err
 	}
 	if err := zw.Close(); err != nil {
-		return fmt.Errorf("store: compress raw page %s: %w", url, err)
+		return nil, err
 	}
-	_, err := s.w.ExecContext(ctx, `INSERT INTO raw_pages (url, outlet, fetched, size, body) VALUES (?, ?, ?, ?, ?)
+	return buf.Bytes(), nil
+}
+
+// saveRawPage writes a compressed page body of size bytes uncompressed.
+func saveRawPage(ctx context.Context, q interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}, url, outlet string, z []byte, size int, fetched time.Time) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO raw_pages (url, outlet, fetched, size, body) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (url) DO UPDATE SET outlet = excluded.outlet, fetched = excluded.fetched,
 			size = excluded.size, body = excluded.body`,
-		url, outlet, fmtTime(fetched), len(body), buf.Bytes())
-	if err != nil {
-		return fmt.Errorf("store: save raw page %s: %w", url, err)
-	}
-	return nil
+		url, outlet, fmtTime(fetched), size, z)
+	return err
 }
 
 // RawPage returns the stored body of the page at url, uncompressed, or an

@@ -73,3 +73,36 @@ func TestRawPages(t *testing.T) {
 		}
 	})
 }
+
+// TestSavePage: the page and its article are stored together, or, when
+// the article is refused, neither is.
+func TestSavePage(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store, _ *fakeClock) {
+		ctx := t.Context()
+		body, err := os.ReadFile("testdata/isna-article.html")
+		if err != nil {
+			t.Fatal(err)
+		}
+		fetched := time.Date(2026, 11, 26, 6, 45, 0, 0, time.UTC)
+		a := gasArticle("https://www.isna.ir/news/1405090503127/", fetched.Add(-time.Hour))
+		out, err := s.SavePage(ctx, a, []string{"پاراگراف"}, &RawPage{Body: body, Fetched: fetched})
+		if err != nil || out != OutcomeNew {
+			t.Fatalf("SavePage = %q, %v; want new", out, err)
+		}
+		if got, err := s.RawPage(ctx, a.URL); err != nil || !bytes.Equal(got, body) {
+			t.Errorf("RawPage = %d bytes, %v; want the %d saved", len(got), err, len(body))
+		}
+		if _, err := s.Article(ctx, a.URL); err != nil {
+			t.Error(err)
+		}
+
+		bad := gasArticle("https://www.isna.ir/news/1405090503128/", fetched)
+		bad.Raw = append(bad.Raw, "\xff not UTF-8")
+		if _, err := s.SavePage(ctx, bad, nil, &RawPage{Body: body, Fetched: fetched}); err == nil {
+			t.Fatal("an article with invalid UTF-8 was stored")
+		}
+		if _, err := s.RawPage(ctx, bad.URL); !errors.Is(err, ErrNotFound) {
+			t.Errorf("the page of a refused article: %v, want ErrNotFound", err)
+		}
+	})
+}

@@ -2,13 +2,16 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
+	"unicode/utf8"
 
+	"mediadigest/persian"
 	"mediadigest/store/storetest"
 )
 
@@ -238,4 +241,84 @@ func TestMigrateStepIsAtomic(t *testing.T) {
 	if v, err := schemaVersion(ctx, s.r); err != nil || v != next {
 		t.Errorf("schema version = %d, %v; want %d", v, err, next)
 	}
+}
+
+// TestHashKeysMigration: a store of schema 2, with paragraph keys as text,
+// is upgraded to hashed keys without losing one, paging through them.
+func TestHashKeysMigration(t *testing.T) {
+	defer func(n int) { hashBatch = n }(hashBatch)
+	hashBatch = 3
+	forEachBackend(t, func(t *testing.T, s *Store, _ *fakeClock) {
+		ctx := t.Context()
+		ms, err := migrations(migrationFiles, s.d.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Back to schema 2: the old table, as 0001 created it, holding
+		// the keys of two articles.
+		i := strings.Index(ms[0].sql, "CREATE TABLE paragraph_keys")
+		oldTable := ms[0].sql[i : i+strings.Index(ms[0].sql[i:], ";")]
+		keys := map[int64][]string{}
+		for n, url := range []string{"https://eghtesaad24.ir/fa/news/1/", "https://eghtesaad24.ir/fa/news/2/"} {
+			a := gasArticle(url, time.Date(2026, 11, 25, 6+n, 0, 0, 0, time.UTC))
+			if _, err := s.UpsertArticle(ctx, a, nil); err != nil {
+				t.Fatal(err)
+			}
+			keys[a.ID] = []string{"انتهایپیام", "کانالتلگرام", "پاراگراف" + strings.Repeat("ی", n+1)}
+		}
+		err = s.inTx(ctx, func(tx *tx) error {
+			for _, q := range []string{"DROP TABLE paragraph_hashes", oldTable, "DELETE FROM schema_version WHERE version = 3"} {
+				if _, err := tx.ExecContext(ctx, q); err != nil {
+					return err
+				}
+			}
+			for id, ks := range keys {
+				for _, k := range ks {
+					if _, err := tx.ExecContext(ctx, "INSERT INTO paragraph_keys (article_id, outlet, key, published) VALUES (?, 'isna', ?, ?)",
+						id, k, fmtTime(time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC))); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		if err := s.migrate(ctx, ms); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := schemaVersion(ctx, s.r); err != nil || v != len(ms) {
+			t.Errorf("schema version %d, %v; want %d", v, err, len(ms))
+		}
+		if _, err := s.r.ExecContext(ctx, "SELECT 1 FROM paragraph_keys"); err == nil {
+			t.Error("paragraph_keys is still there")
+		}
+		for id, ks := range keys {
+			var want []string
+			for _, k := range ks {
+				want = append(want, fmt.Sprintf("%d/%d", int64(persian.KeyHash(k)), utf8.RuneCountInString(k)))
+			}
+			var got []string
+			rows, err := s.r.QueryContext(ctx, "SELECT hash, runes FROM paragraph_hashes WHERE article_id = ?", id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var h int64
+				var n int
+				if err := rows.Scan(&h, &n); err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, fmt.Sprintf("%d/%d", h, n))
+			}
+			rows.Close()
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("article %d: hashes %v, want %v", id, got, want)
+			}
+		}
+	})
 }

@@ -209,7 +209,7 @@ func TestMigrateSQLiteToPostgres(t *testing.T) {
 			t.Errorf("table %s: %s rows in the source, %s in the target", c[1], c[2], c[3])
 		}
 	}
-	for _, want := range []string{"articles", "article_titles", "paragraph_keys", "raw_pages", "feed_state", "crawl_runs", "outbox"} {
+	for _, want := range []string{"articles", "article_titles", "paragraph_hashes", "raw_pages", "feed_state", "crawl_runs", "outbox"} {
 		if tables[want] == "" || tables[want] == "0" {
 			t.Errorf("migrate printed no rows copied for %s:\n%s", want, stdout)
 		}

@@ -72,7 +72,7 @@ func TestPagesCleanToExpected(t *testing.T) {
 		raw  []string
 	}
 	pages := make([]extracted, n)
-	occ := map[string]map[string][]time.Time{ISNA: {}, Eghtesad24: {}}
+	occ := map[string]map[uint64]model.KeyUse{ISNA: {}, Eghtesad24: {}}
 	for i := range n {
 		p := c.Page(i)
 		a, err := scrape.Extract(builtin(t, p.Outlet), p.URL, p.HTML, c.Location())
@@ -86,18 +86,16 @@ func TestPagesCleanToExpected(t *testing.T) {
 			t.Errorf("page %d: title %q, want %q", i, a.Title, p.Title)
 		}
 		pages[i] = extracted{p, a.Raw}
-		for _, k := range distinctKeys(a.Raw) {
-			occ[p.Outlet][k] = append(occ[p.Outlet][k], p.Published)
-		}
+		dedupe.Uses(occ[p.Outlet], a.Raw, p.Published)
 	}
-	learned := map[string]map[string]bool{}
+	learned := map[string]map[uint64]bool{}
 	for outlet, o := range occ {
 		learned[outlet] = dedupe.LearnedKeys(o, dedupe.DefaultLearnPolicy())
 	}
 	count := map[string]int{}
 	for _, e := range pages {
 		l := learned[e.page.Outlet]
-		cl := dedupe.Clean(e.raw, rules(t, e.page.Outlet), func(k string) bool { return l[k] })
+		cl := dedupe.Clean(e.raw, rules(t, e.page.Outlet), func(k string) bool { return l[persian.KeyHash(k)] })
 		want := make([]string, len(e.page.Expected))
 		for k, p := range e.page.Expected {
 			want[k] = persian.Display(p)
@@ -272,16 +270,6 @@ func rules(t *testing.T, outlet string) dedupe.Rules {
 		r.Datelines = append(r.Datelines, regexp.MustCompile(d))
 	}
 	return r
-}
-
-func distinctKeys(raw []string) []string {
-	var out []string
-	for _, r := range raw {
-		if k := persian.Key(r); k != "" && !slices.Contains(out, k) {
-			out = append(out, k)
-		}
-	}
-	return out
 }
 
 func displayAll(s []string) []string {
