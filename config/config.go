@@ -280,6 +280,11 @@ var demoYAML []byte
 // given base URLs, demo topics and one subscriber, with the store and mail
 // directory inside dir.
 func Demo(isnaURL, eghtesadURL, dir string) (*Config, error) {
+	return Parse("demo.yaml", DemoYAML(isnaURL, eghtesadURL, dir))
+}
+
+// DemoYAML is the text of the config Demo parses.
+func DemoYAML(isnaURL, eghtesadURL, dir string) []byte {
 	r := strings.NewReplacer("{ISNA}", isnaURL, "{EGHTESAD24}", eghtesadURL, "{DIR}", dir)
-	return Parse("demo.yaml", []byte(r.Replace(string(demoYAML))))
+	return []byte(r.Replace(string(demoYAML)))
 }

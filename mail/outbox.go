@@ -29,6 +29,14 @@ type Outbox interface {
 	MarkFailed(ctx context.Context, id int64, reply string) error
 }
 
+// Holder is an Outbox whose Due claims rows for a while (several daemons
+// sharing one outbox). Deliver calls Hold once it has due rows and release
+// when it returns, so the claims outlive a batch that takes longer to send
+// than one claim lasts.
+type Holder interface {
+	Hold(ctx context.Context) (release func())
+}
+
 // RenderFunc builds the message of an outbox row. It must build the same
 // message every time for the same row (the digest of the row's subscriber
 // and window, and the row's Message-ID), so that a retry is a resend.
@@ -108,6 +116,9 @@ func (d *Deliverer) Deliver(ctx context.Context, now time.Time) (Report, error) 
 	}
 	if len(items) == 0 {
 		return rep, nil
+	}
+	if h, ok := d.Outbox.(Holder); ok {
+		defer h.Hold(ctx)()
 	}
 	// An outcome must be recorded even when the caller is cancelling:
 	// a sent row left queued would be sent again.

@@ -539,7 +539,7 @@ func (p *Pipeline) Deliverer() (*mail.Deliverer, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := claimingOutbox{Store: p.store, holder: p.holder, ttl: p.cfg.Cluster.Lease.D()}
+	out := claimingOutbox{Store: p.store, holder: p.holder, ttl: p.cfg.Cluster.Lease.D(), now: p.now, log: p.log}
 	return &mail.Deliverer{Outbox: out, Transport: tr, Render: p.render, From: p.cfg.Digest.From, Logger: p.log}, nil
 }
 
@@ -551,11 +551,42 @@ type claimingOutbox struct {
 	*store.Store
 	holder string
 	ttl    time.Duration
+	now    func() time.Time
+	log    *slog.Logger
 }
 
 // Due claims the due rows no other process has claimed.
 func (o claimingOutbox) Due(ctx context.Context, now time.Time, limit int) ([]model.OutboxItem, error) {
 	return o.ClaimDue(ctx, o.holder, now, o.ttl, limit)
+}
+
+// Hold renews this process's claims every third of their lifetime until
+// release: a batch sent to a slow server may take longer than one claim
+// lasts, and a claim that lapsed mid-batch would let another daemon send
+// the rest again. Once this process dies, its claims lapse within ttl.
+func (o claimingOutbox) Hold(ctx context.Context) (release func()) {
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(o.ttl / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				if _, err := o.RenewClaims(ctx, o.holder, o.now().Add(o.ttl)); err != nil {
+					o.log.Warn("outbox claims not renewed; another daemon may send them once they lapse", "err", err)
+				}
+			}
+		}
+	}()
+	return func() {
+		close(stop)
+		<-done
+	}
 }
 
 // Send enqueues the digest of each subscriber (all when emails is empty)

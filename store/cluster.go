@@ -99,7 +99,7 @@ func (s *Store) Leases(ctx context.Context, now time.Time) ([]Lease, error) {
 		return nil, fmt.Errorf("store: list leases: %w", err)
 	}
 	defer rows.Close()
-	var out []Lease
+	out := []Lease{} // [] in JSON when none
 	for rows.Next() {
 		var l Lease
 		if err := rows.Scan(&l.Name, &l.Holder, timeCol{&l.Expires}); err != nil {
@@ -135,21 +135,36 @@ func (s *Store) Register(ctx context.Context, p Process) error {
 	return nil
 }
 
-// Heartbeat records that process id is alive at now, registering it again
-// if its row was removed (by Forget, or a stale-row cleanup).
+// Heartbeat records that process id is alive at now, and forgets the
+// processes silent for forgetAfter: daemons killed without unregistering.
+// It reports ErrNotFound when the row of id itself is gone (removed by an
+// operator, or forgotten after a long pause), so the caller registers
+// again.
 func (s *Store) Heartbeat(ctx context.Context, id string, now time.Time) error {
-	res, err := s.w.ExecContext(ctx, "UPDATE processes SET heartbeat = ? WHERE id = ?", fmtTime(now), id)
-	if err == nil {
-		var n int64
-		if n, err = res.RowsAffected(); err == nil && n == 0 {
-			err = fmt.Errorf("process %s: %w", id, ErrNotFound)
+	err := s.inTx(ctx, func(tx *tx) error {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM processes WHERE heartbeat < ?", fmtTime(now.Add(-forgetAfter))); err != nil {
+			return err
 		}
-	}
+		res, err := tx.ExecContext(ctx, "UPDATE processes SET heartbeat = ? WHERE id = ?", fmtTime(now), id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return cmp.Or(err, fmt.Errorf("process %s: %w", id, ErrNotFound))
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("store: heartbeat of %s: %w", id, err)
 	}
 	return nil
 }
+
+// forgetAfter is how long a killed daemon's registration stays in the
+// processes table (not in /healthz, which lists only those that beat
+// within one lease): a day, long enough to see in the table which process
+// died, and when.
+const forgetAfter = 24 * time.Hour
 
 // Unregister removes the registration of a daemon that stops, and frees
 // its leases and outbox claims so the others need not wait for them to
@@ -182,7 +197,7 @@ func (s *Store) Processes(ctx context.Context, since time.Time) ([]Process, erro
 		return nil, fmt.Errorf("store: list processes: %w", err)
 	}
 	defer rows.Close()
-	var out []Process
+	out := []Process{} // [] in JSON when none
 	for rows.Next() {
 		var p Process
 		if err := rows.Scan(&p.ID, &p.Host, &p.PID, timeCol{&p.Started}, timeCol{&p.Heartbeat}); err != nil {
@@ -238,4 +253,20 @@ func (s *Store) ClaimDue(ctx context.Context, holder string, now time.Time, ttl 
 		return cmp.Compare(a.ID, b.ID)
 	})
 	return items, nil
+}
+
+// RenewClaims extends until expires every claim holder has on a queued
+// item, and returns how many it extended. A process delivering a batch
+// renews its claims while it sends, so they lapse only when it dies.
+func (s *Store) RenewClaims(ctx context.Context, holder string, expires time.Time) (int64, error) {
+	res, err := s.w.ExecContext(ctx, "UPDATE outbox SET claim_expires = ? WHERE claimed_by = ? AND state = ?",
+		fmtTime(expires), holder, model.OutboxQueued)
+	if err != nil {
+		return 0, fmt.Errorf("store: renew outbox claims of %s: %w", holder, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("store: renew outbox claims of %s: %w", holder, err)
+	}
+	return n, nil
 }

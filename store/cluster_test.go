@@ -134,6 +134,32 @@ func TestProcesses(t *testing.T) {
 		if got, err := s.ClaimDue(ctx, "host-b:20", clock.now(), time.Hour, 10); err != nil || len(got) != 1 {
 			t.Errorf("claim of an unregistered process: ClaimDue = %v, %v; want the item free", got, err)
 		}
+
+		// A daemon killed without unregistering stays in the table for a
+		// day, then the heartbeat of another forgets it.
+		if err := s.Register(ctx, Process{ID: "host-c:30", Host: "host-c", PID: 30, Started: clock.now(), Heartbeat: clock.now()}); err != nil {
+			t.Fatal(err)
+		}
+		clock.advance(forgetAfter)
+		if err := s.Heartbeat(ctx, "host-b:20", clock.now()); err != nil {
+			t.Fatal(err)
+		}
+		if all, err := s.Processes(ctx, time.Time{}); err != nil || len(all) != 2 {
+			t.Errorf("Processes a day after host-c's last beat = %v, %v; want it still listed", all, err)
+		}
+		clock.advance(time.Second)
+		if err := s.Heartbeat(ctx, "host-b:20", clock.now()); err != nil {
+			t.Fatal(err)
+		}
+		if all, err := s.Processes(ctx, time.Time{}); err != nil || len(all) != 1 || all[0].ID != "host-b:20" {
+			t.Errorf("Processes after host-c was silent for more than a day = %v, %v; want host-b:20 alone", all, err)
+		}
+		if none, err := s.Processes(ctx, clock.now()); err != nil || none == nil || len(none) != 0 {
+			t.Errorf("Processes beating in the future = %#v, %v; want an empty, non-nil list", none, err)
+		}
+		if none, err := s.Leases(ctx, clock.now().Add(48*time.Hour)); err != nil || none == nil || len(none) != 0 {
+			t.Errorf("Leases held in two days = %#v, %v; want an empty, non-nil list", none, err)
+		}
 	})
 }
 
@@ -180,11 +206,20 @@ func TestClaimDue(t *testing.T) {
 		if got := claim("b", 10); !slices.Equal(got, ids[1:2]) {
 			t.Errorf("b claimed %v, want the retried row alone %v", got, ids[1:2])
 		}
+		// a is still sending: it renews its two rows left queued.
+		clock.advance(50 * time.Second)
+		if n, err := s.RenewClaims(ctx, "a", clock.now().Add(time.Minute)); err != nil || n != 2 {
+			t.Errorf("RenewClaims(a) = %d, %v; want its 2 queued rows", n, err)
+		}
+		clock.advance(20 * time.Second) // b's claims have expired, a's not
+		if got, want := claim("c", 10), []int64{ids[4], ids[5], ids[1]}; !slices.Equal(got, want) {
+			t.Errorf("c claimed %v, want b's expired rows %v and none of a's renewed ones", got, want)
+		}
 		clock.advance(2 * time.Minute) // every claim has expired
 		// The retried row is due since the retry, the first enqueued row
 		// since the start: the same time, so by id.
-		if got, want := claim("c", 10), []int64{ids[2], ids[3], ids[4], ids[5], ids[1]}; !slices.Equal(got, want) {
-			t.Errorf("c claimed %v after the claims expired, want every queued row %v", got, want)
+		if got, want := claim("d", 10), []int64{ids[2], ids[3], ids[4], ids[5], ids[1]}; !slices.Equal(got, want) {
+			t.Errorf("d claimed %v after the claims expired, want every queued row %v", got, want)
 		}
 	})
 }

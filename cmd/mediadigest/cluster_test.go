@@ -224,6 +224,33 @@ func TestMigrateSQLiteToPostgres(t *testing.T) {
 	if code, _, stderr := migrate("-force"); code != 0 {
 		t.Errorf("migrate -force: exit %d\n%s", code, stderr)
 	}
+
+	// A misspelt source, or an empty one, never replaces the target.
+	for _, from := range []string{filepath.Join(dir, "demo-typo.db"), filepath.Join(t.TempDir(), "empty.db")} {
+		if strings.HasSuffix(from, "empty.db") {
+			s, err := store.Open(t.Context(), from)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+		}
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), []string{"migrate", "-from", "sqlite:" + from, "-to", dsn, "-force"}, &out, &errOut)
+		if code != 1 || !strings.Contains(errOut.String(), "source") {
+			t.Errorf("migrate -from %s -force: exit %d, stderr %q; want 1 and the source named", from, code, errOut.String())
+		}
+		if _, err := os.Stat(filepath.Join(dir, "demo-typo.db")); err == nil {
+			t.Error("migrate created the misspelt source file")
+		}
+	}
+	dst, err := store.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	if n, err := dst.CountArticles(t.Context()); err != nil || n != sampleArticles {
+		t.Errorf("target holds %d articles, %v after the refused copies; want %d", n, err, sampleArticles)
+	}
 }
 
 // TestDeliverersShareTheOutbox has the Deliverers of two pipelines, each

@@ -25,6 +25,7 @@ var demoDay = jalali.Date{Year: 1405, Month: 9, Day: 5}
 func demoCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 	out := fs.String("out", "demo-out", "write the digest and the demo store into `DIR`")
 	verbose := fs.Bool("v", false, "log every crawl step")
+	keep := fs.Bool("keep", false, "afterwards, keep serving the sample outlets until interrupted, with DIR/demo.yaml a config for the other commands")
 	return func(ctx context.Context, args []string) error {
 		dir, err := filepath.Abs(*out)
 		if err != nil {
@@ -103,8 +104,26 @@ func demoCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "  %s (%d digests through the outbox, mail.transport: file)\n", cfg.Mail.Dir, sent.Sent)
-		return summarize(ctx, e, a.store, d)
+		if err := summarize(ctx, e, a.store, d); err != nil || !*keep {
+			return err
+		}
+		return keepServing(ctx, e, srv, dir)
 	}
+}
+
+// keepServing writes the demo's config to dir/demo.yaml and serves the
+// sample outlets until ctx ends, so that crawl, serve and the others can
+// be tried on them.
+func keepServing(ctx context.Context, e *env, srv *sampleoutlets.Outlets, dir string) error {
+	path := filepath.Join(dir, "demo.yaml")
+	if err := writeFile(path, config.DemoYAML(srv.URL("isna"), srv.URL("eghtesad24"), dir)); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "\nThe sample outlets stay up at %s and %s until Ctrl-C. Their config is %s; try\n"+
+		"  mediadigest status -config %s\n  mediadigest serve -config %s\n",
+		srv.URL("isna"), srv.URL("eghtesad24"), path, path, path)
+	<-ctx.Done()
+	return nil
 }
 
 // summarize prints what the demo did: articles, removed paragraphs by

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -353,5 +354,53 @@ func TestDemoGoldenHTML(t *testing.T) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("digest.html differs from %s; look at it, then run go test ./cmd/mediadigest -update", golden)
+	}
+}
+
+// signalWriter collects what is written and closes ready once it holds
+// want.
+type signalWriter struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	want  string
+	ready chan struct{}
+}
+
+func (w *signalWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n, err := w.buf.Write(p)
+	if w.ready != nil && strings.Contains(w.buf.String(), w.want) {
+		close(w.ready)
+		w.ready = nil
+	}
+	return n, err
+}
+
+// TestDemoKeep: demo -keep leaves the sample outlets up with a config
+// that the other commands can use on them, until interrupted.
+func TestDemoKeep(t *testing.T) {
+	dir := t.TempDir()
+	ready := make(chan struct{})
+	out := &signalWriter{want: "until Ctrl-C", ready: ready}
+	ctx, cancel := context.WithCancel(t.Context())
+	code := make(chan int)
+	go func() {
+		var errb bytes.Buffer
+		code <- run(ctx, []string{"demo", "-keep", "-out", dir}, out, &errb)
+	}()
+	select {
+	case <-ready:
+	case c := <-code:
+		t.Fatalf("demo -keep exited %d before serving", c)
+	}
+	cfg := filepath.Join(dir, "demo.yaml")
+	c, stdout, stderr := runCmd(t, "crawl", "-config", cfg)
+	if c != 0 || !strings.Contains(stdout, "isna") {
+		t.Errorf("crawl with %s: exit %d\n%s\n%s", cfg, c, stdout, stderr)
+	}
+	cancel()
+	if c := <-code; c != 0 {
+		t.Errorf("demo -keep exited %d after the interrupt, want 0", c)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -25,11 +26,23 @@ func migrateCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error 
 		if *from == "" || *to == "" {
 			return usagef("both -from and -to are required, e.g. -from sqlite:mediadigest.db -to postgres://user@host/mediadigest")
 		}
+		// Opening a SQLite path creates the file: a misspelt source would
+		// be an empty store, and with -force it would empty the target.
+		if path := storeDSN(*from); !strings.Contains(path, "://") {
+			if _, err := os.Stat(path); err != nil {
+				return fmt.Errorf("source: %w; -from must name an existing store", err)
+			}
+		}
 		src, err := store.Open(ctx, storeDSN(*from))
 		if err != nil {
 			return fmt.Errorf("source: %w", err)
 		}
 		defer src.Close()
+		if n, err := src.CountArticles(ctx); err != nil {
+			return fmt.Errorf("source: %w", err)
+		} else if n == 0 {
+			return fmt.Errorf("source %s holds no articles: nothing to copy (is -from the store you meant?)", src)
+		}
 		dst, err := store.Open(ctx, storeDSN(*to))
 		if err != nil {
 			return fmt.Errorf("target: %w", err)

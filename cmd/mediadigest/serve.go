@@ -12,6 +12,7 @@ import (
 )
 
 func serveCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+	listen := fs.String("listen", "", "serve /healthz, /metrics and /preview on `ADDR`, overriding http.listen (several daemons on one machine share a config)")
 	return func(ctx context.Context, args []string) (err error) {
 		if len(args) > 0 {
 			return usagef("unexpected arguments %q", args)
@@ -19,6 +20,9 @@ func serveCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		a, err := e.open(ctx)
 		if err != nil {
 			return err
+		}
+		if *listen != "" {
+			a.cfg.HTTP.Listen = *listen
 		}
 		// A SQLite file is for one daemon: two would each crawl and send.
 		// On PostgreSQL any number share the work through leases and
