@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"time"
 
+	"mediadigest/internal/lease"
 	"mediadigest/store"
 )
 
@@ -48,46 +48,24 @@ func (d *Daemon) heartbeat(ctx context.Context) {
 // The returned context is cancelled if the lease is lost, as the work may
 // then be running elsewhere too.
 func (d *Daemon) leased(ctx context.Context, log *slog.Logger, name string) (_ context.Context, done func(), ok bool) {
-	won, err := d.store.TryLease(ctx, name, d.holder, d.now(), d.lease)
-	if err != nil {
+	ctx, release, ok, err := lease.Hold(ctx, d.store, name, d.holder, d.lease, d.now)
+	switch {
+	case err != nil:
 		if ctx.Err() == nil {
 			log.Error("cannot take the lease: skipping this run", "lease", name, "error", err)
 		}
 		return ctx, nil, false
-	}
-	if !won {
+	case !ok:
 		log.Debug("another daemon holds the lease: skipping this run", "lease", name)
 		return ctx, nil, false
 	}
-	ctx, cancel := context.WithCancelCause(ctx)
-	stop := make(chan struct{})
-	renewed := make(chan struct{})
-	go func() {
-		defer close(renewed)
-		t := time.NewTicker(d.lease / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if err := d.store.RenewLease(ctx, name, d.holder, d.now(), d.lease); err != nil {
-					if ctx.Err() == nil {
-						log.Error("lease lost: stopping the job", "lease", name, "error", err)
-					}
-					cancel(err)
-					return
-				}
-			}
+	context.AfterFunc(ctx, func() {
+		if cause := context.Cause(ctx); errors.Is(cause, lease.ErrLost) {
+			log.Error("lease lost: stopping the job", "lease", name, "error", cause)
 		}
-	}()
+	})
 	return ctx, func() {
-		close(stop)
-		<-renewed
-		cancel(nil)
-		if err := d.store.ReleaseLease(context.WithoutCancel(ctx), name, d.holder); err != nil {
+		if err := release(); err != nil {
 			log.Warn("cannot release the lease: the others wait for it to expire", "lease", name, "error", err)
 		}
 	}, true

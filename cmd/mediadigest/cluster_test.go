@@ -321,3 +321,65 @@ func TestDeliverersShareTheOutbox(t *testing.T) {
 		t.Errorf("%d distinct digests at the server, deliverers sent %v; want %d in all", len(ids), sent, digests)
 	}
 }
+
+// TestBackfillsShareTheDays runs three backfills of both sample outlets'
+// days at once, each in its own process, on one PostgreSQL database: each
+// day is backfilled by one of them, every article stored once, and the
+// derived views computed over all of them.
+func TestBackfillsShareTheDays(t *testing.T) {
+	f, dsn := clusterFixture(t)
+	type result struct {
+		code           int
+		stdout, stderr string
+	}
+	results := make(chan result)
+	for range 3 {
+		go func() {
+			var r result
+			r.code, r.stdout, r.stderr = runMain(t, &tripwire{ready: make(chan struct{})}, "backfill", "-config", f.config,
+				"-outlet", "isna", "-from", "1405/09/04", "-to", "1405/09/05")
+			results <- r
+		}()
+	}
+	for range 3 {
+		if r := <-results; r.code != 0 {
+			t.Errorf("backfill exited %d\n%s\n%s", r.code, r.stdout, r.stderr)
+		}
+	}
+	st, err := store.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, day := range []string{"1405/09/04", "1405/09/05"} {
+		if done, err := st.DayDone(t.Context(), "isna", day); err != nil || !done {
+			t.Errorf("day %s done = %v, %v; want done", day, done, err)
+		}
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var runs int
+	if err := db.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM crawl_runs WHERE outlet = 'isna'").Scan(&runs); err != nil || runs != 2 {
+		t.Errorf("isna backfilled in %d runs (%v), want one a day: 2", runs, err)
+	}
+	articles, err := st.Articles(t.Context(), store.ArticleQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	urls := map[string]bool{}
+	for _, a := range articles {
+		if a.Outlet != "isna" {
+			continue
+		}
+		urls[a.URL] = true
+		if a.Story == "" {
+			t.Errorf("%s has no story: the derived views were not recomputed after the last day", a.URL)
+		}
+	}
+	if len(urls) != sampleArticles/2 {
+		t.Errorf("%d ISNA articles stored, want %d", len(urls), sampleArticles/2)
+	}
+}
