@@ -32,7 +32,7 @@ func Group(articles []model.Article, o IndexOptions) []model.Story {
 	var ids []string
 	for _, i := range order {
 		a := &articles[i]
-		id := ix.Add(Doc{ID: a.URL, Published: a.Published, Paragraphs: docText(a)})
+		id := ix.Add(Doc{ID: a.URL, Published: a.Published, Paragraphs: DocText(a)})
 		a.Story = id
 		if members[id] == nil {
 			ids = append(ids, id)
@@ -54,8 +54,9 @@ func Group(articles []model.Article, o IndexOptions) []model.Story {
 	return stories
 }
 
-// docText is the text of an article that stories compare.
-func docText(a *model.Article) []string {
+// DocText is the text of an article that stories compare: the lead and
+// the clean view.
+func DocText(a *model.Article) []string {
 	if a.Lead == "" {
 		return a.Paragraphs
 	}

@@ -114,27 +114,52 @@ const minTime = -1 << 63
 //
 // A text too short to compare (a line or two), or published before the
 // last Expire, starts its own story and is not kept.
-func (ix *Index) Add(d Doc) string {
-	own := storyHash(d.ID)
+func (ix *Index) Add(d Doc) string { return ix.AddSigned(Sign(d)) }
+
+// Signed is a document as the index compares it: its MinHash signature
+// and table keys, without its text.
+type Signed struct {
+	story     uint64 // the story it starts: a hash of its ID
+	published int64  // Unix milliseconds
+	ok        bool   // long enough to compare
+	size      uint32
+	nkeys     int
+	keys      [slotsPerDoc]uint32
+	sig       [sigBins]byte
+}
+
+// Sign computes what Add needs of d: most of the cost of Add, and needing
+// no index, so a caller may sign documents concurrently and then add them
+// (AddSigned) in their order.
+func Sign(d Doc) Signed {
+	out := Signed{story: storyHash(d.ID), published: d.Published.UnixMilli()}
 	s, ok := sign(d.Paragraphs)
 	if !ok {
-		return storyName(own)
+		return out
 	}
-	var keyBuf [slotsPerDoc]uint32
-	keys := s.keys(keyBuf[:0])
-	var sig [sigBins]byte
-	s.compact(&sig)
-	t := d.Published.UnixMilli()
+	out.ok, out.size = true, s.size
+	out.nkeys = len(s.keys(out.keys[:0]))
+	s.compact(&out.sig)
+	return out
+}
+
+// AddSigned is Add of a document signed by Sign.
+func (ix *Index) AddSigned(d Signed) string {
+	if !d.ok {
+		return storyName(d.story)
+	}
+	t := d.published
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if t < ix.expired {
-		return storyName(own)
+		return storyName(d.story)
 	}
-	meta := docMeta{published: t, storyStart: t, story: own, size: s.size}
-	if m, ok := ix.best(t, keys, &sig, meta.size); ok {
+	keys := d.keys[:d.nkeys]
+	meta := docMeta{published: t, storyStart: t, story: d.story, size: d.size}
+	if m, ok := ix.best(t, keys, &d.sig, meta.size); ok {
 		meta.story, meta.storyStart = m.story, m.storyStart
 	}
-	ix.insert(meta, keys, &sig)
+	ix.insert(meta, keys, &d.sig)
 	return storyName(meta.story)
 }
 

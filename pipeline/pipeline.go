@@ -5,6 +5,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,8 +13,10 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -266,11 +269,13 @@ type ProcessReport struct {
 // a pure function of the stored raw articles, so running it again changes
 // nothing, and a better rule improves old articles too.
 //
-// The articles are read one at a time in published order and added to a
-// story index that forgets what lies beyond the story window, so memory
-// does not grow with the store. Views are written in batches of
-// processBatch, only where they changed; a run stopped half way leaves
-// the rest with their previous views until the next run.
+// The articles are read in published order, in batches of processBatch,
+// and added to a story index that forgets what lies beyond the story
+// window, so memory does not grow with the store. While one batch is read
+// the previous one is cleaned, classified and signed on every core, then
+// added to the index in order. Views are written a batch per transaction,
+// only where they changed; a run stopped half way leaves the rest with
+// their previous views until the next run.
 func (p *Pipeline) Process(ctx context.Context) (ProcessReport, error) {
 	rep := ProcessReport{Removed: map[string]int{}}
 	learned := map[string]func(key string) bool{}
@@ -281,86 +286,123 @@ func (p *Pipeline) Process(ctx context.Context) (ProcessReport, error) {
 		}
 		learned[id] = l
 	}
-	window := p.cfg.Cleaning.StoryWindow.D()
-	ix := dedupe.NewIndex(dedupe.IndexOptions{Window: window})
-	stories := map[string]bool{}
-	var swept time.Time // when the index last forgot old documents
-	var updates []store.Derived
-	flush := func() error {
-		if len(updates) == 0 {
-			return nil
-		}
-		err := p.store.SaveDerived(ctx, updates)
-		updates = updates[:0]
-		return err
+	d := deriver{
+		p: p, learned: learned, rep: &rep, stories: map[string]bool{},
+		window: p.cfg.Cleaning.StoryWindow.D(),
 	}
-	// The store orders articles of equal published time by URL in its own
-	// collation; they are grouped in Go's byte order, as dedupe.Group
-	// does, so the story names never depend on the database.
-	var same []*model.Article
-	derive := func() error {
-		slices.SortFunc(same, func(a, b *model.Article) int { return strings.Compare(a.URL, b.URL) })
-		for _, a := range same {
-			oldClean, oldTopics, oldStory := a.Clean, a.Topics, a.Story
-			a.Clean = dedupe.CleanArticle(a.Lead, a.Raw, p.rules[a.Outlet], learned[a.Outlet])
-			_, a.Topics = p.classifier.Classify(a.Title, body(a))
-			for _, r := range a.Removed {
-				rep.Removed[r.Reason]++
-			}
-			a.Story = ix.Add(dedupe.Doc{ID: a.URL, Published: a.Published, Paragraphs: storyText(a)})
-			stories[a.Story] = true
-			rep.Articles++
-			if reflect.DeepEqual(oldClean, a.Clean) && slices.Equal(oldTopics, a.Topics) && oldStory == a.Story {
-				continue
-			}
-			updates = append(updates, store.Derived{ID: a.ID, Clean: a.Clean, Topics: a.Topics, Story: a.Story})
-			if len(updates) == processBatch {
-				if err := flush(); err != nil {
-					return err
+	d.ix = dedupe.NewIndex(dedupe.IndexOptions{Window: d.window})
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	batches := make(chan []*model.Article, 1)
+	derived := make(chan error, 1)
+	go func() {
+		var err error
+		for b := range batches {
+			if err == nil {
+				if err = d.batch(ctx, b); err != nil {
+					cancel(err)
 				}
 			}
 		}
-		same = same[:0]
-		return nil
-	}
+		derived <- err
+	}()
+	// A batch ends between two published times, so that articles of equal
+	// time are ordered together (by URL, in Go's byte order as
+	// dedupe.Group does: the store's collation may differ).
+	var batch []*model.Article
 	err := p.store.ForEachArticle(ctx, store.ArticleQuery{}, func(a *model.Article) error {
-		if len(same) > 0 && !a.Published.Equal(same[0].Published) {
-			if err := derive(); err != nil {
-				return err
+		if len(batch) >= processBatch && !a.Published.Equal(batch[len(batch)-1].Published) {
+			select {
+			case batches <- batch:
+			case <-ctx.Done():
+				return context.Cause(ctx)
 			}
-			// No later article can join a story through one published
-			// a window before this one.
-			if a.Published.Sub(swept) > time.Hour {
-				swept = a.Published
-				ix.Expire(a.Published.Add(-window))
-			}
+			batch = nil
 		}
-		same = append(same, a)
+		batch = append(batch, a)
 		return nil
 	})
-	if err == nil {
-		err = derive()
+	if err == nil && len(batch) > 0 {
+		batches <- batch
 	}
-	if err == nil {
-		err = flush()
+	close(batches)
+	if derr := <-derived; derr != nil {
+		err = derr // the reader's error is then only "cancelled"
 	}
 	if err != nil {
 		return rep, fmt.Errorf("pipeline: %w", err)
 	}
-	rep.Stories = len(stories)
+	rep.Stories = len(d.stories)
 	return rep, nil
 }
 
-// processBatch is how many derived views Process writes per transaction.
+// processBatch is how many articles Process derives at a time, and at
+// most writes in one transaction.
 const processBatch = 500
 
-// storyText is the text stories compare: the lead and the clean view, as
-// dedupe.Group reads an article.
-func storyText(a *model.Article) []string {
-	if a.Lead == "" {
-		return a.Paragraphs
+// deriver is the state of one Process run.
+type deriver struct {
+	p       *Pipeline
+	learned map[string]func(key string) bool
+	rep     *ProcessReport
+	ix      *dedupe.Index
+	window  time.Duration
+	swept   time.Time // when the index last forgot old documents
+	stories map[string]bool
+}
+
+// batch derives the views of articles in published order and saves those
+// that changed.
+func (d *deriver) batch(ctx context.Context, articles []*model.Article) error {
+	slices.SortStableFunc(articles, func(a, b *model.Article) int {
+		return cmp.Or(a.Published.Compare(b.Published), strings.Compare(a.URL, b.URL))
+	})
+	type view struct {
+		clean  model.Clean
+		topics []string
+		signed dedupe.Signed
 	}
-	return append([]string{a.Lead}, a.Paragraphs...)
+	views := make([]view, len(articles))
+	var wg sync.WaitGroup
+	workers := runtime.GOMAXPROCS(0)
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(articles); i += workers {
+				a := *articles[i]
+				a.Clean = dedupe.CleanArticle(a.Lead, a.Raw, d.p.rules[a.Outlet], d.learned[a.Outlet])
+				_, topics := d.p.classifier.Classify(a.Title, body(&a))
+				doc := dedupe.Doc{ID: a.URL, Published: a.Published, Paragraphs: dedupe.DocText(&a)}
+				views[i] = view{a.Clean, topics, dedupe.Sign(doc)}
+			}
+		})
+	}
+	wg.Wait()
+
+	// No article of this batch can join a story through one published a
+	// window before its first.
+	if first := articles[0].Published; first.Sub(d.swept) > time.Hour {
+		d.swept = first
+		d.ix.Expire(first.Add(-d.window))
+	}
+	var updates []store.Derived
+	for i, a := range articles {
+		v := &views[i]
+		story := d.ix.AddSigned(v.signed)
+		d.stories[story] = true
+		d.rep.Articles++
+		for _, r := range v.clean.Removed {
+			d.rep.Removed[r.Reason]++
+		}
+		if reflect.DeepEqual(a.Clean, v.clean) && slices.Equal(a.Topics, v.topics) && a.Story == story {
+			continue
+		}
+		updates = append(updates, store.Derived{ID: a.ID, Clean: v.clean, Topics: v.topics, Story: story})
+	}
+	if len(updates) == 0 {
+		return nil
+	}
+	return d.p.store.SaveDerived(ctx, updates)
 }
 
 // learned returns whether a paragraph key is a learned promo line of the

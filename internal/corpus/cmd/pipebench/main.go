@@ -11,10 +11,22 @@
 // Eghtesad24's, each ending with the recomputation of the derived views
 // over everything stored. The corpus server runs in the same process, so
 // its work (about 0.3 ms a page) and memory are part of the figures.
+//
+// With -store postgres://… (an empty database) and -procs N, N processes
+// of this command backfill the same days into PostgreSQL at once, as N
+// backfill commands would, splitting the days through their leases:
+//
+//	go run ./internal/corpus/cmd/pipebench -n 10000 -store postgres://… -procs 3
+//
+// The corpus server then stays in this process; the CPU figures count this
+// process and its children, not the PostgreSQL server.
 package main
 
 import (
+	"bytes"
+	"cmp"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -22,9 +34,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -40,6 +54,9 @@ func main() {
 	n := flag.Int("n", 10000, "articles in the corpus")
 	seed := flag.Int64("seed", 1, "seed of the corpus")
 	dir := flag.String("dir", "", "keep the SQLite file in `DIR` (default: a temporary directory, removed)")
+	dsn := flag.String("store", "", "backfill into this store instead, an empty PostgreSQL database (`postgres://…`)")
+	procs := flag.Int("procs", 1, "with -store: backfill in `N` processes at once")
+	base := flag.String("child", "", "run as one of the -procs processes, backfilling from the corpus at `URL` (internal)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to `FILE`")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -53,23 +70,39 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(context.Background(), os.Stdout, *n, *seed, *dir); err != nil {
+	b := bench{n: *n, seed: *seed, dir: *dir, dsn: *dsn, procs: *procs}
+	var err error
+	if *base != "" {
+		err = b.child(context.Background(), os.Stdout, *base)
+	} else {
+		err = b.run(context.Background(), os.Stdout)
+	}
+	if err != nil {
 		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "pipebench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, w io.Writer, n int, seed int64, dir string) error {
-	if dir == "" {
+// bench is one measurement.
+type bench struct {
+	n     int
+	seed  int64
+	dir   string // of the SQLite store, and of the children's demo config
+	dsn   string // PostgreSQL store; "" for SQLite in dir
+	procs int
+}
+
+func (b bench) run(ctx context.Context, w io.Writer) error {
+	if b.dir == "" {
 		tmp, err := os.MkdirTemp("", "pipebench")
 		if err != nil {
 			return err
 		}
 		defer os.RemoveAll(tmp)
-		dir = tmp
+		b.dir = tmp
 	}
-	c := corpus.Generate(n, seed)
+	c := corpus.Generate(b.n, b.seed)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -79,9 +112,97 @@ func run(ctx context.Context, w io.Writer, n int, seed int64, dir string) error 
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()
 
-	cfg, err := config.Demo(base, base, dir)
+	cfg, err := b.config(base)
 	if err != nil {
-		return fmt.Errorf("config: %w", err)
+		return err
+	}
+	st, err := store.Open(ctx, cfg.Store)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if stored, err := st.CountArticles(ctx); err != nil || stored != 0 {
+		return cmp.Or(err, fmt.Errorf("store %s holds %d articles: give an empty database", st, stored))
+	}
+	first, last := c.Days()
+	fmt.Fprintf(w, "%d articles (seed %d) over %s–%s; store %s; %d process(es)\n", b.n, b.seed, first, last, st, b.procs)
+
+	cpu0 := cpuTime()
+	start := time.Now()
+	if b.dsn == "" {
+		p, err := pipeline.New(cfg, st, slog.New(slog.DiscardHandler))
+		if err != nil {
+			return err
+		}
+		if err := backfill(ctx, w, p, cfg, first, last); err != nil {
+			return err
+		}
+	} else if err := b.children(ctx, w, base); err != nil {
+		return err
+	}
+	elapsed, cpu := time.Since(start), cpuTime()-cpu0
+	stored, err := st.CountArticles(ctx)
+	if err != nil {
+		return err
+	}
+	if stored != b.n {
+		return fmt.Errorf("%d articles stored, want %d", stored, b.n)
+	}
+	size := "?"
+	if b.dsn == "" {
+		total := 0
+		if files, err := filepath.Glob(cfg.Store + "*"); err == nil {
+			for _, f := range files {
+				if fi, err := os.Stat(f); err == nil {
+					total += int(fi.Size())
+				}
+			}
+		}
+		size = fmt.Sprintf("%.0f MiB", float64(total)/(1<<20))
+	}
+	fmt.Fprintf(w, "stored %d articles in %s: %.0f articles/s (%.0f per CPU-second, %.1f cores busy); peak RSS %s; store %s\n",
+		stored, elapsed.Round(time.Millisecond), float64(stored)/elapsed.Seconds(), float64(stored)/cpu.Seconds(),
+		cpu.Seconds()/elapsed.Seconds(), peakRSS(), size)
+	return nil
+}
+
+// config is the demo config over the corpus at base, with the store of b.
+func (b bench) config(base string) (*config.Config, error) {
+	cfg, err := config.Demo(base, base, b.dir)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if b.dsn != "" {
+		cfg.Store = b.dsn
+	}
+	return cfg, nil
+}
+
+// children runs b.procs copies of this command as backfilling children
+// and waits for them all.
+func (b bench) children(ctx context.Context, w io.Writer, base string) error {
+	errs := make(chan error, b.procs)
+	for i := range b.procs {
+		cmd := exec.CommandContext(ctx, os.Args[0], "-child", base, "-store", b.dsn, "-dir", b.dir,
+			"-n", fmt.Sprint(b.n), "-seed", fmt.Sprint(b.seed))
+		cmd.Stderr = os.Stderr
+		out := &prefixed{w: w, prefix: fmt.Sprintf("[%d] ", i+1)}
+		cmd.Stdout = out
+		go func() { errs <- cmd.Run() }()
+	}
+	var all []error
+	for range b.procs {
+		all = append(all, <-errs)
+	}
+	return errors.Join(all...)
+}
+
+// child is one of the -procs processes: it backfills both outlets from the
+// corpus at base, skipping the days the others hold.
+func (b bench) child(ctx context.Context, w io.Writer, base string) error {
+	cfg, err := b.config(base)
+	if err != nil {
+		return err
 	}
 	st, err := store.Open(ctx, cfg.Store)
 	if err != nil {
@@ -92,11 +213,13 @@ func run(ctx context.Context, w io.Writer, n int, seed int64, dir string) error 
 	if err != nil {
 		return err
 	}
-	first, last := c.Days()
-	fmt.Fprintf(w, "%d articles (seed %d) over %s–%s; store %s\n", n, seed, first, last, cfg.Store)
+	first, last := corpus.Generate(b.n, b.seed).Days()
+	return backfill(ctx, w, p, cfg, first, last)
+}
 
-	cpu0 := cpuTime()
-	start := time.Now()
+// backfill backfills every outlet over the corpus's days, as the backfill
+// command would, one outlet after the other.
+func backfill(ctx context.Context, w io.Writer, p *pipeline.Pipeline, cfg *config.Config, first, last jalali.Date) error {
 	for _, id := range cfg.OutletIDs() {
 		t := time.Now()
 		stats, err := p.Backfill(ctx, id, first, last, &progress{w: w, outlet: id})
@@ -105,26 +228,31 @@ func run(ctx context.Context, w io.Writer, n int, seed int64, dir string) error 
 		}
 		fmt.Fprintf(w, "%s: %d new, %d failed in %s\n", id, stats.New, stats.Failed, time.Since(t).Round(time.Millisecond))
 	}
-	elapsed, cpu := time.Since(start), cpuTime()-cpu0
-	stored, err := st.CountArticles(ctx)
-	if err != nil {
-		return err
-	}
-	if stored != n {
-		return fmt.Errorf("%d articles stored, want %d", stored, n)
-	}
-	size := 0
-	if files, err := filepath.Glob(cfg.Store + "*"); err == nil {
-		for _, f := range files {
-			if fi, err := os.Stat(f); err == nil {
-				size += int(fi.Size())
-			}
-		}
-	}
-	fmt.Fprintf(w, "stored %d articles in %s: %.0f articles/s (%.0f per CPU-second, %.1f cores busy); peak RSS %s; store %.0f MiB\n",
-		stored, elapsed.Round(time.Millisecond), float64(stored)/elapsed.Seconds(), float64(stored)/cpu.Seconds(),
-		cpu.Seconds()/elapsed.Seconds(), peakRSS(), float64(size)/(1<<20))
 	return nil
+}
+
+// prefixed writes each line with a prefix, whole lines at a time.
+type prefixed struct {
+	mu     sync.Mutex
+	w      io.Writer
+	prefix string
+	buf    []byte
+}
+
+func (p *prefixed) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.buf = append(p.buf, b...)
+	for {
+		i := bytes.IndexByte(p.buf, '\n')
+		if i < 0 {
+			return len(b), nil
+		}
+		if _, err := fmt.Fprintf(p.w, "%s%s", p.prefix, p.buf[:i+1]); err != nil {
+			return 0, err
+		}
+		p.buf = p.buf[i+1:]
+	}
 }
 
 // progress prints a line every tenth of the days, and how long the
@@ -148,6 +276,8 @@ func (p *progress) Day(day jalali.Date, _ scrape.Stats, _ bool) {
 }
 
 func (p *progress) Done() {
+	// On a shared store a process that is not the last to finish leaves
+	// the derived views to the last one, and spends no time here.
 	fmt.Fprintf(p.w, "  %s: derived views of everything stored recomputed in %s\n", p.outlet, time.Since(p.lastDay).Round(time.Millisecond))
 }
 
@@ -165,10 +295,15 @@ func peakRSS() string {
 	return "unknown"
 }
 
+// cpuTime is the user and system time of this process and of its
+// children that ended.
 func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
+	var total time.Duration
+	for _, who := range []int{syscall.RUSAGE_SELF, syscall.RUSAGE_CHILDREN} {
+		var ru syscall.Rusage
+		if err := syscall.Getrusage(who, &ru); err == nil {
+			total += time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		}
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return total
 }
