@@ -339,7 +339,7 @@ func (d *Daemon) send(ctx context.Context, task string, window func(lastEnd time
 				"to", win.To.In(d.cfg.Location), "message_id", it.MessageID)
 		}
 	}
-	rep, err := d.out.Deliver(ctx, d.now())
+	rep, err := d.deliverDue(ctx)
 	d.m.delivered(rep)
 	errs = append(errs, err)
 	elapsed := time.Since(start)
@@ -358,7 +358,7 @@ func (d *Daemon) deliver(ctx context.Context) {
 	log := d.log.With("task", "outbox")
 	log.Debug("job started")
 	start := time.Now()
-	rep, err := d.out.Deliver(ctx, d.now())
+	rep, err := d.deliverDue(ctx)
 	elapsed := time.Since(start)
 	d.m.delivered(rep)
 	d.m.duration.WithLabelValues("outbox", "").Observe(elapsed.Seconds())
@@ -367,6 +367,15 @@ func (d *Daemon) deliver(ctx context.Context) {
 		level = slog.LevelDebug
 	}
 	finished(ctx, log, level, err, "duration", elapsed, "sent", rep.Sent, "retry", rep.Retry, "failed", rep.Failed)
+}
+
+// deliverDue delivers the digests due, finding the stories of each window
+// once for all its subscribers rather than once per subscriber. Callers
+// hold d.mailing.
+func (d *Daemon) deliverDue(ctx context.Context) (mail.Report, error) {
+	out := *d.out
+	out.Render = d.pipe.BatchRender()
+	return out.Deliver(ctx, d.now())
 }
 
 // finished logs the end of a job at level, or as failed, or as cancelled

@@ -530,10 +530,10 @@ func (p *Pipeline) render(ctx context.Context, it model.OutboxItem) (*gomail.Msg
 	return p.Message(d, "")
 }
 
-// batchRender returns a RenderFunc for one delivery run (not for
+// BatchRender returns a RenderFunc for one delivery run (not for
 // concurrent use): the stories of each window are found once and shared by
 // every subscriber of that window, rather than found again for each.
-func (p *Pipeline) batchRender() mail.RenderFunc {
+func (p *Pipeline) BatchRender() mail.RenderFunc {
 	type window struct{ from, to int64 }
 	found := map[window][]model.Story{}
 	return func(ctx context.Context, it model.OutboxItem) (*gomail.Msg, error) {
@@ -639,7 +639,7 @@ func (p *Pipeline) Send(ctx context.Context, win model.Window, emails []string) 
 	if err != nil {
 		return mail.Report{}, err
 	}
-	d.Render = p.batchRender()
+	d.Render = p.BatchRender()
 	for _, s := range p.cfg.Subscribers {
 		if len(emails) > 0 && !slices.Contains(emails, s.Email) {
 			continue
