@@ -24,6 +24,7 @@ import (
 	"mediadigest/config"
 	"mediadigest/dedupe"
 	"mediadigest/digest"
+	"mediadigest/internal/lease"
 	"mediadigest/mail"
 	"mediadigest/model"
 	"mediadigest/persian"
@@ -607,28 +608,12 @@ func (o claimingOutbox) Due(ctx context.Context, now time.Time, limit int) ([]mo
 // lasts, and a claim that lapsed mid-batch would let another daemon send
 // the rest again. Once this process dies, its claims lapse within ttl.
 func (o claimingOutbox) Hold(ctx context.Context) (release func()) {
-	stop, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(o.ttl / 3)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-				if _, err := o.RenewClaims(ctx, o.holder, o.now().Add(o.ttl)); err != nil {
-					o.log.Warn("outbox claims not renewed; another daemon may send them once they lapse", "err", err)
-				}
-			}
+	return lease.Keep(ctx, o.ttl/3, func(ctx context.Context) bool {
+		if _, err := o.RenewClaims(ctx, o.holder, o.now().Add(o.ttl)); err != nil {
+			o.log.Warn("outbox claims not renewed; another daemon may send them once they lapse", "err", err)
 		}
-	}()
-	return func() {
-		close(stop)
-		<-done
-	}
+		return true
+	})
 }
 
 // Send enqueues the digest of each subscriber (all when emails is empty)

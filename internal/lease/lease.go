@@ -31,29 +31,44 @@ func Hold(ctx context.Context, st Store, name, holder string, ttl time.Duration,
 		return ctx, nil, false, err
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
-	stop, renewed := make(chan struct{}), make(chan struct{})
+	stop := Keep(ctx, ttl/3, func(ctx context.Context) bool {
+		if err := st.RenewLease(ctx, name, holder, now(), ttl); err != nil {
+			cancel(errors.Join(ErrLost, err))
+			return false
+		}
+		return true
+	})
+	return ctx, func() error {
+		stop()
+		cancel(nil)
+		return st.ReleaseLease(context.WithoutCancel(ctx), name, holder)
+	}, true, nil
+}
+
+// Keep calls renew every interval, from another goroutine, until stop is
+// called, ctx ends or renew returns false. stop returns once renew is no
+// longer running.
+func Keep(ctx context.Context, interval time.Duration, renew func(context.Context) bool) (stop func()) {
+	quit, done := make(chan struct{}), make(chan struct{})
 	go func() {
-		defer close(renewed)
-		t := time.NewTicker(ttl / 3)
+		defer close(done)
+		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
 			select {
-			case <-stop:
+			case <-quit:
 				return
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if err := st.RenewLease(ctx, name, holder, now(), ttl); err != nil {
-					cancel(errors.Join(ErrLost, err))
+				if !renew(ctx) {
 					return
 				}
 			}
 		}
 	}()
-	return ctx, func() error {
-		close(stop)
-		<-renewed
-		cancel(nil)
-		return st.ReleaseLease(context.WithoutCancel(ctx), name, holder)
-	}, true, nil
+	return func() {
+		close(quit)
+		<-done
+	}
 }

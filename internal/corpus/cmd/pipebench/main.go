@@ -112,11 +112,7 @@ func (b bench) run(ctx context.Context, w io.Writer) error {
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()
 
-	cfg, err := b.config(base)
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, cfg.Store)
+	cfg, st, err := b.open(ctx, base)
 	if err != nil {
 		return err
 	}
@@ -166,16 +162,18 @@ func (b bench) run(ctx context.Context, w io.Writer) error {
 	return nil
 }
 
-// config is the demo config over the corpus at base, with the store of b.
-func (b bench) config(base string) (*config.Config, error) {
+// open returns the demo config over the corpus at base, with the store of
+// b, and opens that store.
+func (b bench) open(ctx context.Context, base string) (*config.Config, *store.Store, error) {
 	cfg, err := config.Demo(base, base, b.dir)
 	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
+		return nil, nil, fmt.Errorf("config: %w", err)
 	}
 	if b.dsn != "" {
 		cfg.Store = b.dsn
 	}
-	return cfg, nil
+	st, err := store.Open(ctx, cfg.Store)
+	return cfg, st, err
 }
 
 // children runs b.procs copies of this command as backfilling children
@@ -200,11 +198,7 @@ func (b bench) children(ctx context.Context, w io.Writer, base string) error {
 // child is one of the -procs processes: it backfills both outlets from the
 // corpus at base, skipping the days the others hold.
 func (b bench) child(ctx context.Context, w io.Writer, base string) error {
-	cfg, err := b.config(base)
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, cfg.Store)
+	cfg, st, err := b.open(ctx, base)
 	if err != nil {
 		return err
 	}
