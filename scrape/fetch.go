@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gocolly/colly/v2"
+	"github.com/temoto/robotstxt"
 )
 
 const (
@@ -85,6 +86,8 @@ type run struct {
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 
+	robots robots
+
 	sinkMu sync.Mutex // the sink is never called concurrently
 	mu     sync.Mutex
 	stats  Stats
@@ -131,7 +134,8 @@ func (r *run) setupCollector() error {
 	col := &colly.Collector{}
 	col.Init()
 	col.UserAgent = r.opt.UserAgent
-	col.IgnoreRobotsTxt = false
+	// The run reads robots.txt itself (robots.go) before each request.
+	col.IgnoreRobotsTxt = true
 	// The run dedupes URLs itself; colly's visited map would only make
 	// redirects between already fetched pages fail.
 	col.AllowURLRevisit = true
@@ -144,11 +148,13 @@ func (r *run) setupCollector() error {
 	col.SetRedirectHandler(r.checkRedirect)
 	// One rule per host: a rule's parallelism is one semaphore shared by
 	// every host it matches. Hosts are matched with their port.
+	r.robots = robots{byHost: map[string]*robotstxt.RobotsData{}, rules: map[string]*colly.LimitRule{}}
 	for _, h := range r.hosts {
 		rule := &colly.LimitRule{DomainRegexp: "^" + regexp.QuoteMeta(h) + "$", Delay: r.opt.Delay, Parallelism: r.opt.Parallelism}
 		if err := col.Limit(rule); err != nil {
 			return fmt.Errorf("scrape: outlet %s: limit rule for %s: %w", r.outlet.ID, h, err)
 		}
+		r.robots.rules[h] = rule
 	}
 	col.OnRequest(r.onRequest)
 	col.OnResponseHeaders(r.onHeaders)
@@ -184,10 +190,16 @@ func (r *run) get(j *job) bool {
 	if r.stopped() {
 		return false
 	}
-	cctx := colly.NewContext()
-	cctx.Put("job", j)
-	// colly adds its own headers to the map it is given.
-	err := r.col.Request(http.MethodGet, j.url, nil, cctx, j.header.Clone())
+	u, err := url.Parse(j.url)
+	if err == nil {
+		err = r.allowed(u)
+	}
+	if err == nil {
+		cctx := colly.NewContext()
+		cctx.Put("job", j)
+		// colly adds its own headers to the map it is given.
+		err = r.col.Request(http.MethodGet, j.url, nil, cctx, j.header.Clone())
+	}
 	if !j.settled && err != nil && r.ctx.Err() == nil {
 		// Failures before the request is sent (robots.txt) never reach
 		// OnError.
@@ -359,7 +371,7 @@ func (r *run) checkRedirect(req *http.Request, via []*http.Request) error {
 			return fmt.Errorf("%w: loop back to %s", errRedirect, req.URL)
 		}
 	}
-	return nil
+	return r.allowed(req.URL)
 }
 
 // fail counts j as failed for reason.
