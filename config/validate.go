@@ -226,7 +226,7 @@ func (v *validator) digest(c *Config) {
 		v.at(p("digest", "from"), "bad from address %q: %v", c.Digest.From, err)
 	}
 	if u := c.Digest.Unsubscribe; u != "" {
-		pu, err := url.Parse(u)
+		pu, err := url.Parse(strings.ReplaceAll(u, "{email}", "analyst%40example.com"))
 		if err != nil || (pu.Scheme != "mailto" && pu.Scheme != "https" && pu.Scheme != "http") {
 			v.at(p("digest", "unsubscribe"), "unsubscribe %q: want a mailto: or https: URL", u)
 		}

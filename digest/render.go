@@ -7,9 +7,11 @@ import (
 	htmltemplate "html/template"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	texttemplate "text/template"
 	"time"
 
@@ -29,7 +31,14 @@ const (
 type RenderOptions struct {
 	Location    *time.Location    // zone dates and times are shown in; nil is UTC
 	OutletNames map[string]string // outlet id → display name, for stories built without names
-	Unsubscribe string            // the footer's unsubscribe link (mailto: or https:)
+	Unsubscribe string            // the footer's unsubscribe link (mailto: or https:); see UnsubscribeURL
+}
+
+// UnsubscribeURL is the unsubscribe link of one subscriber: the configured
+// link with "{email}" replaced by the subscriber's address, query-escaped,
+// so that an https link can say who unsubscribes (one-click, RFC 8058).
+func UnsubscribeURL(link, email string) string {
+	return strings.ReplaceAll(link, "{email}", url.QueryEscape(email))
 }
 
 // Page is what the templates execute with.
@@ -145,7 +154,7 @@ func (r *Renderer) page(d model.Digest) (Page, error) {
 	if err != nil {
 		return Page{}, fmt.Errorf("digest: digest for %s has a bad date: %w", d.Subscriber, err)
 	}
-	p := Page{Digest: d, Day: day, Unsubscribe: r.o.Unsubscribe}
+	p := Page{Digest: d, Day: day, Unsubscribe: UnsubscribeURL(r.o.Unsubscribe, d.Subscriber)}
 	// The digest may come from JSON rather than Build: fill in the names and
 	// flatten the text (the text part gives a title its own line) in a copy,
 	// never in the caller's slices.

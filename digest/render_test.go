@@ -270,3 +270,38 @@ func TestOutletNames(t *testing.T) {
 		t.Error("rendering changed the caller's digest")
 	}
 }
+
+// TestUnsubscribePerSubscriber: "{email}" in the configured link becomes
+// the subscriber's address, query-escaped, in both parts.
+func TestUnsubscribePerSubscriber(t *testing.T) {
+	tests := []struct{ link, email, want string }{
+		{"https://news.example.com/unsubscribe?u={email}", "energy-desk+fa@example.com", "https://news.example.com/unsubscribe?u=energy-desk%2Bfa%40example.com"},
+		{"mailto:digest@example.com?subject=unsubscribe", "a@example.com", "mailto:digest@example.com?subject=unsubscribe"},
+		{"https://x.example/u/{email}/{email}", "a@b.c", "https://x.example/u/a%40b.c/a%40b.c"},
+	}
+	for _, tt := range tests {
+		if got := UnsubscribeURL(tt.link, tt.email); got != tt.want {
+			t.Errorf("UnsubscribeURL(%q, %q) = %q, want %q", tt.link, tt.email, got, tt.want)
+		}
+	}
+	d := goldenDigest(t)
+	d.Subscriber = "energy-desk+fa@example.com"
+	r, err := NewRenderer("", RenderOptions{Location: tehran(t), Unsubscribe: tests[0].link})
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, err := r.HTML(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := r.Text(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `href="https://news.example.com/unsubscribe?u=energy-desk%2Bfa%40example.com"`; !strings.Contains(string(html), want) {
+		t.Errorf("HTML part has no %s", want)
+	}
+	if !strings.Contains(string(text), tests[0].want) {
+		t.Errorf("text part has no %s", tests[0].want)
+	}
+}

@@ -124,3 +124,45 @@ mail: {transport: file, dir: "%[1]s/outbox"}
 		}
 	}
 }
+
+// TestUnsubscribeHeaderPerSubscriber: List-Unsubscribe carries the
+// subscriber's own link when the configured one has "{email}".
+func TestUnsubscribeHeaderPerSubscriber(t *testing.T) {
+	dir := t.TempDir()
+	cfg, err := config.Parse("unsubscribe.yaml", []byte(fmt.Sprintf(`
+store: %[1]s/mediadigest.db
+outlets:
+  - {id: isna, profile: isna, base_url: "http://127.0.0.1:1", feeds: [/rss]}
+subscribers:
+  - email: energy-desk@example.com
+digest:
+  from: "Media Digest <digest@example.com>"
+  unsubscribe: "https://news.example.com/unsubscribe?u={email}"
+mail: {transport: file, dir: "%[1]s/outbox"}
+`, dir)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(t.Context(), cfg.Store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	p, err := New(cfg, st, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2026, 11, 26, 0, 0, 0, 0, cfg.Location)
+	d, err := p.Digest(t.Context(), cfg.Subscribers[0], model.Window{From: day, To: day.AddDate(0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := p.Message(d, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "<https://news.example.com/unsubscribe?u=energy-desk%40example.com>"
+	if got := m.GetGenHeader(gomail.HeaderListUnsubscribe); len(got) != 1 || got[0] != want {
+		t.Errorf("List-Unsubscribe = %q, want %q", got, want)
+	}
+}

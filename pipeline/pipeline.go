@@ -511,7 +511,7 @@ func (p *Pipeline) Message(d model.Digest, boundary string) (*gomail.Msg, error)
 	return mail.Compose(d, html, text, mail.Header{
 		From:        p.cfg.Digest.From,
 		MessageID:   mail.MessageID(d.Subscriber, d.Window, p.cfg.Digest.From),
-		Unsubscribe: p.cfg.Digest.Unsubscribe,
+		Unsubscribe: digest.UnsubscribeURL(p.cfg.Digest.Unsubscribe, d.Subscriber),
 		Date:        p.now(),
 		Boundary:    boundary,
 	})
