@@ -132,7 +132,7 @@ func Clean(raw []string, r Rules, learned Learned) model.Clean {
 				p = rest
 			}
 		}
-		key := persian.Key(p)
+		match, key := persian.Forms(p)
 		linkAfterBare := afterBare
 		afterBare = false
 		if c.endMarkers[key] {
@@ -146,7 +146,6 @@ func Clean(raw []string, r Rules, learned Learned) model.Clean {
 				continue
 			}
 		}
-		match := persian.Match(p)
 		if promo, bare := c.promo(p, match, key); promo {
 			afterBare = bare
 			remove(p, model.ReasonPromo)

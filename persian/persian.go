@@ -210,6 +210,19 @@ func Match(s string) string { return fold(Display(s), ' ') }
 // of a paragraph for duplicate and learned-line detection (SPEC §7).
 func Key(s string) string { return fold(Display(s), 0) }
 
+// Forms returns Match(s) and Key(s), folding s once where it can: the key
+// is then the matching form without its spaces. Only where dropping a
+// space brings a letter next to a mark it composes with (NFC) is the key
+// folded on its own.
+func Forms(s string) (match, key string) {
+	d := Display(s)
+	folded, stable := foldRaw(d, ' ')
+	if stable {
+		return folded, strings.ReplaceAll(folded, " ", "")
+	}
+	return nfc(folded), fold(d, 0)
+}
+
 // KeyHash returns the 64-bit FNV-1a hash of a Key form: how the store keeps
 // a paragraph's identity, in 8 bytes instead of the paragraph. It is the
 // same in every process and release (unlike hash/maphash); changing it
@@ -232,10 +245,22 @@ func KeyHash(key string) uint64 {
 // fold turns a display form into the matching form, with words separated by
 // sep, or joined when sep is 0.
 func fold(s string, sep rune) string {
+	folded, stable := foldRaw(s, sep)
+	if stable {
+		return folded
+	}
+	// Dropping a diacritic or a space can bring a letter next to a mark
+	// it composes with.
+	return nfc(folded)
+}
+
+// foldRaw is fold without its final NFC pass, which it reports is not
+// needed when stable: every rune it wrote is NFC whatever surrounds it.
+func foldRaw(s string, sep rune) (folded string, stable bool) {
 	var b strings.Builder
 	b.Grow(len(s))
 	w := spacer{b: &b, sep: sep}
-	stable := true // every rune written is NFC-stable
+	stable = true // every rune written is NFC-stable
 	for i := 0; i < len(s); {
 		r, size := decode(s, i)
 		if kept(r) {
@@ -274,12 +299,7 @@ func fold(s string, sep rune) string {
 			w.put(r)
 		}
 	}
-	if stable {
-		return b.String()
-	}
-	// Dropping a diacritic or a space can bring a letter next to a mark
-	// it composes with.
-	return nfc(b.String())
+	return b.String(), stable
 }
 
 // kept reports the runes fold writes as they are: the Arabic-script

@@ -231,6 +231,7 @@ func TestSampleArticleIdempotent(t *testing.T) {
 
 func FuzzNormalize(f *testing.F) {
 	f.Add("رئيس\u200c\u200cجمهور\u00a0گفت: «نفت»")
+	f.Add("e \u0301 ا \u0653") // a mark after a space composes once the space is gone
 	f.Fuzz(func(t *testing.T, s string) {
 		d := Display(s)
 		if !utf8.ValidString(d) {
@@ -248,6 +249,9 @@ func FuzzNormalize(f *testing.F) {
 		}
 		if md := Match(d); md != m {
 			t.Fatalf("Match(Display(%+q)) = %+q, Match = %+q", s, md, m)
+		}
+		if fm, fk := Forms(s); fm != m || fk != Key(s) {
+			t.Fatalf("Forms(%+q) = %+q, %+q; want Match %+q and Key %+q", s, fm, fk, m, Key(s))
 		}
 	})
 }
