@@ -76,7 +76,7 @@ func (p *Pipeline) Backfill(ctx context.Context, id string, first, last jalali.D
 			p.log.Warn("cannot release the lease of a backfill day: the others wait for it to expire", "outlet", id, "day", day.String(), "error", err)
 		}
 	}
-	pending, err := p.notDone(ctx, id, elsewhere)
+	pending, err := p.notDone(context.WithoutCancel(ctx), id, elsewhere)
 	if err != nil {
 		errs = append(errs, err)
 	}
