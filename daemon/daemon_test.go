@@ -221,7 +221,11 @@ func TestHealthzAndMetrics(t *testing.T) {
 	}
 
 	f.d.m.crawled(pipeline.CrawlReport{
-		Derived: pipeline.ProcessReport{Articles: 40, Stories: 31, Removed: map[string]int{"promo": 12}},
+		Derived: pipeline.ProcessReport{Full: true, Articles: 40, Stories: 31, Removed: map[string]int{"promo": 12}},
+	}, nil, false)
+	// A partial pass counts only the articles it derived: the totals stay.
+	f.d.m.crawled(pipeline.CrawlReport{
+		Derived: pipeline.ProcessReport{Articles: 3, Stories: 2, Removed: map[string]int{"promo": 1}},
 	}, nil, false)
 	_, metrics, _ := fetch(t, srv.URL+"/metrics")
 	for _, line := range []string{

@@ -17,7 +17,8 @@ import (
 // Counters count what this process did since it started. Gauges that
 // describe the store (articles, outbox, last success) are read from it at
 // every scrape, so they are right from the first scrape after a restart;
-// stories and removed paragraphs come with each crawl's ProcessReport.
+// stories and removed paragraphs come with the ProcessReport of each crawl
+// whose pass over the derived views was full (the first after a start is).
 type metrics struct {
 	reg *prometheus.Registry
 
@@ -59,11 +60,11 @@ func newMetrics() *metrics {
 		}, []string{"outlet", "result"}),
 		stories: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "mediadigest_stories",
-			Help: "Stories (groups of republished articles) after the latest crawl.",
+			Help: "Stories (groups of republished articles), as of the latest full pass over the derived views.",
 		}),
 		removed: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "mediadigest_paragraphs_removed",
-			Help: "Paragraphs the clean view leaves out, over all stored articles, by reason.",
+			Help: "Paragraphs the clean view leaves out, over all stored articles, by reason, as of the latest full pass over the derived views.",
 		}, []string{"reason"}),
 		digestsQueue: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "mediadigest_digests_queued_total",
@@ -131,9 +132,9 @@ func (m *metrics) crawled(rep pipeline.CrawlReport, err error, cancelled bool) {
 		}
 		m.crawlRuns.WithLabelValues(st.Outlet, result).Inc()
 	}
-	// Process ran over every stored article, so its report replaces the
-	// previous one whole.
-	if rep.Derived.Removed != nil {
+	// A full pass went over every stored article, so its report replaces
+	// the previous one whole; a partial one counts only what it derived.
+	if rep.Derived.Full {
 		m.stories.Set(float64(rep.Derived.Stories))
 		m.removed.Reset()
 		for reason, n := range rep.Derived.Removed {

@@ -163,6 +163,29 @@ func (ix *Index) AddSigned(d Signed) string {
 	return storyName(meta.story)
 }
 
+// Warm adds a document whose story is already known — the stored story of
+// an article, and the published time of that story's first article — as
+// AddSigned would have added it. An index warmed with the documents of
+// one window before a time then assigns the documents from that time on
+// exactly as an index fed everything before them would.
+func (ix *Index) Warm(d Signed, story string, storyStart time.Time) error {
+	var h uint64
+	if _, err := fmt.Sscanf(story, "s%016x", &h); err != nil || storyName(h) != story {
+		return fmt.Errorf("dedupe: warm: %q is not a story id", story)
+	}
+	if !d.ok {
+		return nil
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if d.published < ix.expired {
+		return nil
+	}
+	meta := docMeta{published: d.published, storyStart: storyStart.UnixMilli(), story: h, size: d.size}
+	ix.insert(meta, d.keys[:d.nkeys], &d.sig)
+	return nil
+}
+
 // best returns the document most similar to the one with these keys and
 // signature that it may join.
 func (ix *Index) best(t int64, keys []uint32, sig *[sigBins]byte, size uint32) (m docMeta, found bool) {

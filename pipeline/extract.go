@@ -43,11 +43,11 @@ func (p *Pipeline) Extract(ctx context.Context, id, src string) (model.Article, 
 	if a.Published.IsZero() {
 		a.Published, a.DateGuessed = p.now().UTC(), true
 	}
-	learned, err := p.learned(ctx, id)
+	learned, _, err := p.learnedLines(ctx)
 	if err != nil {
 		return model.Article{}, err
 	}
-	a.Clean = dedupe.CleanArticle(a.Lead, a.Raw, p.rules[id], learned)
+	a.Clean = dedupe.CleanArticle(a.Lead, a.Raw, p.rules[id], learned[id])
 	_, a.Topics = p.classifier.Classify(a.Title, body(&a))
 	return a, nil
 }

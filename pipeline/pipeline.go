@@ -7,9 +7,12 @@ package pipeline
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
+	"maps"
 	"os"
 	"reflect"
 	"regexp"
@@ -46,6 +49,17 @@ type Pipeline struct {
 	renderer   *digest.Renderer
 	names      map[string]string // outlet id → display name
 	holder     string            // this process, in leases and outbox claims
+	derived    derivedState
+}
+
+// derivedState is what a complete Process leaves for the next one of the
+// same Pipeline. A new Pipeline (a start, an upgrade, a changed config)
+// always begins with a pass over everything.
+type derivedState struct {
+	mu      sync.Mutex // one Process at a time
+	done    bool       // a pass completed
+	start   time.Time  // when it started
+	learned uint64     // fingerprint of the learned lines it used
 }
 
 // Option adjusts a Pipeline.
@@ -258,17 +272,33 @@ func (p *Pipeline) record(ctx context.Context, start time.Time, st scrape.Stats,
 	return p.store.RecordCrawl(ctx, run)
 }
 
-// ProcessReport sums up the derived state after Process.
+// ProcessReport sums up one Process: the articles it derived, their
+// stories and the paragraphs it removed from them. Full says it went over
+// every stored article, and the counts are then the store's.
 type ProcessReport struct {
+	Full     bool
 	Articles int
 	Stories  int
 	Removed  map[string]int // paragraphs removed, by reason
 }
 
+// clockSkew is how far apart the clocks of the hosts sharing a PostgreSQL
+// store may be: the changes Process looks for start that much before its
+// last pass. Processes on a SQLite file share one clock.
+const clockSkew = time.Minute
+
 // Process recomputes what is derived from the raw articles: learned promo
 // lines per outlet, every article's clean view, stories and topics. It is
 // a pure function of the stored raw articles, so running it again changes
 // nothing, and a better rule improves old articles too.
+//
+// The first Process of a Pipeline goes over every stored article, as does
+// one after the learned lines changed or an article was edited (an edit
+// may move its published time). Otherwise nothing before the earliest
+// article stored since the last pass, or never derived, can have changed:
+// Process then starts there, with the story index warmed by the stored
+// stories of the window before, and its result is the same as a full
+// pass's.
 //
 // The articles are read in published order, in batches of processBatch,
 // and added to a story index that forgets what lies beyond the story
@@ -278,21 +308,98 @@ type ProcessReport struct {
 // only where they changed; a run stopped half way leaves the rest with
 // their previous views until the next run.
 func (p *Pipeline) Process(ctx context.Context) (ProcessReport, error) {
+	p.derived.mu.Lock()
+	defer p.derived.mu.Unlock()
+	start := p.now()
 	rep := ProcessReport{Removed: map[string]int{}}
-	learned := map[string]func(key string) bool{}
-	for _, id := range p.cfg.OutletIDs() {
-		l, err := p.learned(ctx, id)
-		if err != nil {
-			return rep, err
-		}
-		learned[id] = l
+	learned, fingerprint, err := p.learnedLines(ctx)
+	if err != nil {
+		return rep, err
 	}
 	d := deriver{
 		p: p, learned: learned, rep: &rep, stories: map[string]bool{},
 		window: p.cfg.Cleaning.StoryWindow.D(),
 	}
 	d.ix = dedupe.NewIndex(dedupe.IndexOptions{Window: d.window})
+	since, err := p.changedSince(ctx, fingerprint)
+	if err != nil {
+		return rep, err
+	}
+	switch {
+	case since == nil:
+		p.derived.start = start
+		return rep, nil
+	case since.IsZero():
+		rep.Full = true
+	default:
+		ok, err := d.warm(ctx, *since)
+		if err != nil {
+			return rep, fmt.Errorf("pipeline: %w", err)
+		}
+		if !ok {
+			// The window before holds an article without its story: a
+			// pass was cut short. Start from the beginning.
+			d.ix = dedupe.NewIndex(dedupe.IndexOptions{Window: d.window})
+			*since, rep.Full = time.Time{}, true
+		}
+	}
+	if err := d.run(ctx, *since); err != nil {
+		return rep, fmt.Errorf("pipeline: %w", err)
+	}
+	rep.Stories = len(d.stories)
+	p.derived.done, p.derived.start, p.derived.learned = true, start, fingerprint
+	return rep, nil
+}
 
+// changedSince returns where Process must start: the zero time for a full
+// pass, nil when nothing changed since the last one.
+func (p *Pipeline) changedSince(ctx context.Context, fingerprint uint64) (*time.Time, error) {
+	if !p.derived.done || p.derived.learned != fingerprint {
+		return &time.Time{}, nil
+	}
+	since := p.derived.start
+	if p.store.Shared() {
+		since = since.Add(-clockSkew)
+	}
+	ch, err := p.store.Changes(ctx, since)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("pipeline: %w", err)
+	case ch.Updated:
+		return &time.Time{}, nil
+	case !ch.Found:
+		return nil, nil
+	}
+	return &ch.Earliest, nil
+}
+
+// learnedLines returns, for each outlet, whether a paragraph key is one of
+// its learned promo lines, as dedupe.CleanArticle asks, and a fingerprint
+// of them all.
+func (p *Pipeline) learnedLines(ctx context.Context) (map[string]func(key string) bool, uint64, error) {
+	learned := map[string]func(key string) bool{}
+	fp := fnv.New64a()
+	for _, id := range p.cfg.OutletIDs() {
+		occ, err := p.store.KeyOccurrences(ctx, id)
+		if err != nil {
+			return nil, 0, fmt.Errorf("pipeline: learned lines of %s: %w", id, err)
+		}
+		l := dedupe.LearnedKeys(occ, dedupe.LearnPolicy{
+			MinArticles: p.cfg.Cleaning.LearnMinArticles,
+			Window:      p.cfg.Cleaning.LearnWindow.D(),
+			MaxRunes:    p.cfg.Cleaning.LearnMaxRunes,
+		})
+		learned[id] = func(key string) bool { return l[persian.KeyHash(key)] }
+		fmt.Fprintf(fp, "%s:", id)
+		for _, h := range slices.Sorted(maps.Keys(l)) {
+			binary.Write(fp, binary.LittleEndian, h) //nolint:errcheck // a hash.Hash never fails
+		}
+	}
+	return learned, fp.Sum64(), nil
+}
+
+// run derives the views of the articles published at or after since.
+func (d *deriver) run(ctx context.Context, since time.Time) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	batches := make(chan []*model.Article, 1)
@@ -312,7 +419,7 @@ func (p *Pipeline) Process(ctx context.Context) (ProcessReport, error) {
 	// time are ordered together (by URL, in Go's byte order as
 	// dedupe.Group does: the store's collation may differ).
 	var batch []*model.Article
-	err := p.store.ForEachArticle(ctx, store.ArticleQuery{}, func(a *model.Article) error {
+	err := d.p.store.ForEachArticle(ctx, store.ArticleQuery{Since: since}, func(a *model.Article) error {
 		if len(batch) >= processBatch && !a.Published.Equal(batch[len(batch)-1].Published) {
 			select {
 			case batches <- batch:
@@ -331,11 +438,34 @@ func (p *Pipeline) Process(ctx context.Context) (ProcessReport, error) {
 	if derr := <-derived; derr != nil {
 		err = derr // the reader's error is then only "cancelled"
 	}
-	if err != nil {
-		return rep, fmt.Errorf("pipeline: %w", err)
+	return err
+}
+
+// warm adds to the index the articles of the story window before since,
+// with their stored stories; ok is false when one has none yet.
+func (d *deriver) warm(ctx context.Context, since time.Time) (ok bool, err error) {
+	// The first article of a story is at most a window before any other,
+	// so the stories of the window before since all start in the two.
+	from, warmFrom := since.Add(-2*d.window), since.Add(-d.window)
+	starts := map[string]time.Time{}
+	errNoStory := errors.New("an article without its story")
+	err = d.p.store.ForEachArticle(ctx, store.ArticleQuery{Since: from, Until: since}, func(a *model.Article) error {
+		if a.Story == "" {
+			return errNoStory
+		}
+		if _, seen := starts[a.Story]; !seen {
+			starts[a.Story] = a.Published // read in published order
+		}
+		if a.Published.Before(warmFrom) {
+			return nil
+		}
+		doc := dedupe.Doc{ID: a.URL, Published: a.Published, Paragraphs: dedupe.DocText(a)}
+		return d.ix.Warm(dedupe.Sign(doc), a.Story, starts[a.Story])
+	})
+	if errors.Is(err, errNoStory) {
+		return false, nil
 	}
-	rep.Stories = len(d.stories)
-	return rep, nil
+	return err == nil, err
 }
 
 // processBatch is how many articles Process derives at a time, and at
@@ -404,21 +534,6 @@ func (d *deriver) batch(ctx context.Context, articles []*model.Article) error {
 		return nil
 	}
 	return d.p.store.SaveDerived(ctx, updates)
-}
-
-// learned returns whether a paragraph key is a learned promo line of the
-// outlet, as dedupe.CleanArticle asks.
-func (p *Pipeline) learned(ctx context.Context, outlet string) (func(key string) bool, error) {
-	occ, err := p.store.KeyOccurrences(ctx, outlet)
-	if err != nil {
-		return nil, fmt.Errorf("pipeline: learned lines of %s: %w", outlet, err)
-	}
-	l := dedupe.LearnedKeys(occ, dedupe.LearnPolicy{
-		MinArticles: p.cfg.Cleaning.LearnMinArticles,
-		Window:      p.cfg.Cleaning.LearnWindow.D(),
-		MaxRunes:    p.cfg.Cleaning.LearnMaxRunes,
-	})
-	return func(key string) bool { return l[persian.KeyHash(key)] }, nil
 }
 
 // body is the text topics are matched on besides the title.

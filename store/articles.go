@@ -91,10 +91,10 @@ func (s *Store) SavePage(ctx context.Context, a *model.Article, keys []string, p
 			}
 			var id int64
 			err = tx.QueryRowContext(ctx, `INSERT INTO articles
-				(url, outlet, title, kicker, lead, section, tags, published, date_guessed, first_seen, updated_at, raw)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO NOTHING RETURNING id`,
+				(url, outlet, title, kicker, lead, section, tags, published, date_guessed, first_seen, updated_at, stored_at, raw)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO NOTHING RETURNING id`,
 				a.URL, a.Outlet, a.Title, a.Kicker, a.Lead, a.Section, tags, published, a.DateGuessed,
-				fmtTime(firstSeen), now, raw).Scan(&id)
+				fmtTime(firstSeen), now, now, raw).Scan(&id)
 			switch {
 			case err == nil:
 				outcome, a.ID, a.FirstSeen = OutcomeNew, id, firstSeen
@@ -486,4 +486,38 @@ func scanArticle(rows *sql.Rows) (*model.Article, error) {
 		return nil, err
 	}
 	return &a, nil
+}
+
+// Changes says what happened to the articles since a time: Earliest is the
+// earliest published time among the articles stored or updated at or after
+// since, or never given a derived view; Updated whether any of them was
+// edited after it was stored (an edit may have moved its published time).
+// Found is false when there are none. Times are the clock of the process
+// that wrote them.
+type Changes struct {
+	Found    bool
+	Earliest time.Time
+	Updated  bool
+}
+
+// Changes reports the changes to the articles since a time.
+func (s *Store) Changes(ctx context.Context, since time.Time) (Changes, error) {
+	var c Changes
+	var changed, underived time.Time
+	var updated int
+	err := s.r.QueryRowContext(ctx, `SELECT COALESCE(MIN(published), ''), COALESCE(MAX(CASE WHEN stored_at < updated_at THEN 1 ELSE 0 END), 0)
+		FROM articles WHERE updated_at >= ?`, fmtTime(since)).Scan(timeCol{&changed}, &updated)
+	if err == nil {
+		err = s.r.QueryRowContext(ctx, "SELECT COALESCE(MIN(published), '') FROM articles WHERE clean IS NULL").Scan(timeCol{&underived})
+	}
+	if err != nil {
+		return c, fmt.Errorf("store: changes since %s: %w", since.Format(time.RFC3339), err)
+	}
+	for _, t := range []time.Time{changed, underived} {
+		if !t.IsZero() && (!c.Found || t.Before(c.Earliest)) {
+			c.Found, c.Earliest = true, t
+		}
+	}
+	c.Updated = updated == 1
+	return c, nil
 }

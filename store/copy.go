@@ -23,7 +23,7 @@ type copyTable struct {
 // daemons and are not copied.
 var copyTables = []copyTable{
 	{name: "articles", columns: []string{"id", "url", "outlet", "title", "kicker", "lead", "section", "tags", "published",
-		"date_guessed", "first_seen", "updated_at", "raw", "clean", "topics", "story"},
+		"date_guessed", "first_seen", "updated_at", "stored_at", "raw", "clean", "topics", "story"},
 		bools: []string{"date_guessed"}, order: func(*dialect) string { return "id" }},
 	{name: "article_titles", columns: []string{"article_id", "title", "seen_at"},
 		order: func(d *dialect) string { return d.titleSeq }},

@@ -267,7 +267,11 @@ func TestHashKeysMigration(t *testing.T) {
 			keys[a.ID] = []string{"انتهایپیام", "کانالتلگرام", "پاراگراف" + strings.Repeat("ی", n+1)}
 		}
 		err = s.inTx(ctx, func(tx *tx) error {
-			for _, q := range []string{"DROP TABLE paragraph_hashes", oldTable, "DELETE FROM schema_version WHERE version = 3"} {
+			for _, q := range []string{
+				// Undo 0004, then 0003.
+				"DROP INDEX articles_updated", "DROP INDEX articles_underived", "ALTER TABLE articles DROP COLUMN stored_at",
+				"DROP TABLE paragraph_hashes", oldTable, "DELETE FROM schema_version WHERE version >= 3",
+			} {
 				if _, err := tx.ExecContext(ctx, q); err != nil {
 					return err
 				}

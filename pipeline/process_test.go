@@ -1,0 +1,153 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"mediadigest/config"
+	"mediadigest/internal/corpus"
+	"mediadigest/jalali"
+	"mediadigest/scrape"
+	"mediadigest/store"
+)
+
+type noProgress struct{}
+
+func (noProgress) Start(int)                           {}
+func (noProgress) Day(jalali.Date, scrape.Stats, bool) {}
+func (noProgress) Done()                               {}
+
+// TestIncrementalProcess: after a full pass, a day of new articles is
+// derived from its first article on, with the story index warmed from the
+// store, and the views are exactly those of a full pass; nothing new is
+// nothing to do; an edit means a full pass.
+func TestIncrementalProcess(t *testing.T) {
+	ctx := context.Background()
+	c := corpus.Generate(2*corpus.PerDay, 5)
+	srv := httptest.NewServer(c.Handler())
+	defer srv.Close()
+	cfg, err := config.Demo(srv.URL, srv.URL, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A window short enough for the second day's stories to reach into
+	// the first one's last hours, and no learned lines, which would
+	// change with the new day and ask for a full pass.
+	cfg.Cleaning.StoryWindow = config.Duration(8 * time.Hour)
+	cfg.Cleaning.LearnMinArticles = 1000
+	st, err := store.Open(ctx, cfg.Store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	p, err := New(cfg, st, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Day one by backfill; its Process is the pipeline's first: full.
+	first, last := c.Days()
+	for _, id := range cfg.OutletIDs() {
+		if _, err := p.Backfill(ctx, id, first, first, noProgress{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Day two straight into the store, as a crawl stores it.
+	added, copies := 0, 0
+	for i := range c.Len() {
+		pg := c.Page(i)
+		if jalali.Of(pg.Published.In(c.Location())) != last {
+			continue
+		}
+		o := p.outlets[pg.Outlet]
+		a, err := scrape.Extract(o.Profile, pg.URL, pg.HTML, c.Location())
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.Outlet = pg.Outlet
+		if _, err := p.sink(ctx, scrape.Page{Article: a, Body: pg.HTML, Fetched: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		added++
+		if pg.CopyOf >= 0 && jalali.Of(c.Page(pg.CopyOf).Published.In(c.Location())) == first {
+			copies++ // a story the warmed index must know
+		}
+	}
+	if added == 0 || copies == 0 {
+		t.Fatalf("day two has %d articles, %d of them copies of day one's: the test needs both", added, copies)
+	}
+
+	rep, err := p.Process(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Full || rep.Articles < added || rep.Articles >= c.Len() {
+		t.Errorf("Process after a new day: full %v, %d articles; want a partial pass over at least the %d new of %d",
+			rep.Full, rep.Articles, added, c.Len())
+	}
+	incremental := views(t, st)
+
+	// A new pipeline starts with a full pass: it must find nothing to
+	// change.
+	q, err := New(cfg, st, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := q.Process(ctx); err != nil || !rep.Full || rep.Articles != c.Len() {
+		t.Fatalf("a new pipeline's Process: %+v, %v; want a full pass over %d", rep, err, c.Len())
+	}
+	full := views(t, st)
+	if len(full) != c.Len() {
+		t.Fatalf("%d views, want %d", len(full), c.Len())
+	}
+	for url, v := range full {
+		if incremental[url] != v {
+			t.Errorf("%s: the partial pass gave\n%s\nthe full one\n%s", url, incremental[url], v)
+		}
+	}
+
+	if rep, err := p.Process(ctx); err != nil || rep.Full || rep.Articles != 0 {
+		t.Errorf("Process with nothing new: %+v, %v; want nothing done", rep, err)
+	}
+
+	// An edit may move an article in time: a full pass.
+	arts, err := st.Articles(ctx, store.ArticleQuery{Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := arts[0]
+	edited.Title += " (ویرایش شده)"
+	if _, err := st.UpsertArticle(ctx, &edited, nil); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := p.Process(ctx); err != nil || !rep.Full {
+		t.Errorf("Process after an edit: %+v, %v; want a full pass", rep, err)
+	}
+	if got := views(t, st); !maps.Equal(got, full) {
+		t.Error("a full pass after an edit of the title changed the derived views")
+	}
+}
+
+// views returns the derived view of every stored article, by URL.
+func views(t *testing.T, st *store.Store) map[string]string {
+	t.Helper()
+	arts, err := st.Articles(context.Background(), store.ArticleQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, a := range arts {
+		clean, err := json.Marshal(a.Clean)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[a.URL] = fmt.Sprintf("%s %q %s", a.Story, a.Topics, clean)
+	}
+	return out
+}
