@@ -535,3 +535,43 @@ func BenchmarkUpsertArticle(b *testing.B) {
 		}
 	})
 }
+
+// TestChanges: new articles, underived ones and edits since a time.
+func TestChanges(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store, clock *fakeClock) {
+		ctx := t.Context()
+		day := time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)
+		old := gasArticle("https://www.isna.ir/news/1/", day)
+		if _, err := s.UpsertArticle(ctx, old, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SaveDerived(ctx, []Derived{{ID: old.ID, Story: "s1"}}); err != nil {
+			t.Fatal(err)
+		}
+		clock.advance(time.Hour)
+		since := clock.now()
+		if ch, err := s.Changes(ctx, since); err != nil || ch.Found {
+			t.Errorf("Changes with nothing new = %+v, %v; want none", ch, err)
+		}
+		clock.advance(time.Minute)
+		fresh := gasArticle("https://www.isna.ir/news/2/", day.Add(2*time.Hour))
+		if _, err := s.UpsertArticle(ctx, fresh, nil); err != nil {
+			t.Fatal(err)
+		}
+		if ch, err := s.Changes(ctx, since); err != nil || !ch.Found || !ch.Earliest.Equal(fresh.Published) || ch.Updated {
+			t.Errorf("Changes after a new article = %+v, %v; want it, not an edit", ch, err)
+		}
+		// Never derived counts whenever it was stored.
+		if ch, err := s.Changes(ctx, clock.now().Add(time.Hour)); err != nil || !ch.Found || !ch.Earliest.Equal(fresh.Published) {
+			t.Errorf("Changes after the new one, underived = %+v, %v; want it", ch, err)
+		}
+		clock.advance(time.Minute)
+		old.Title += " (ویرایش)"
+		if _, err := s.UpsertArticle(ctx, old, nil); err != nil {
+			t.Fatal(err)
+		}
+		if ch, err := s.Changes(ctx, since); err != nil || !ch.Found || !ch.Earliest.Equal(day) || !ch.Updated {
+			t.Errorf("Changes after an edit = %+v, %v; want the edited article, as an edit", ch, err)
+		}
+	})
+}
