@@ -16,10 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"mediadigest/config"
 	"mediadigest/digest"
 	"mediadigest/jalali"
-	"mediadigest/store"
 )
 
 // hostileURL is the path of testdata/isna-hostile.html on the test outlet.
@@ -59,8 +57,7 @@ func hostileOutlet(t *testing.T) *httptest.Server {
 // reach the header.
 func TestHostileArticleReachesMailAsText(t *testing.T) {
 	srv := hostileOutlet(t)
-	dir := t.TempDir()
-	cfg, err := config.Parse("hostile.yaml", []byte(fmt.Sprintf(`
+	cfg := testConfig(t, "hostile.yaml", `
 store: %[1]s/mediadigest.db
 crawl: {delay: 0s, timeout: 5s, retries: 0}
 outlets:
@@ -73,15 +70,8 @@ digest:
   from: "Media Digest <digest@example.com>"
   unsubscribe: "mailto:digest-unsubscribe@example.com"
 mail: {transport: file, dir: "%[1]s/outbox"}
-`, dir, srv.URL)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(t.Context(), cfg.Store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+`, srv.URL)
+	st := testStore(t, cfg)
 	p, err := New(cfg, st, slog.New(slog.DiscardHandler), WithClock(func() time.Time {
 		return time.Date(2026, 11, 27, 4, 0, 0, 0, time.UTC)
 	}))
@@ -111,7 +101,7 @@ mail: {transport: file, dir: "%[1]s/outbox"}
 	if sent, err := p.Send(t.Context(), win, nil); err != nil || sent.Sent != 1 {
 		t.Fatalf("send: %+v, %v; want one digest", sent, err)
 	}
-	files, err := filepath.Glob(filepath.Join(dir, "outbox", "*.eml"))
+	files, err := filepath.Glob(filepath.Join(cfg.Mail.Dir, "*.eml"))
 	if err != nil || len(files) != 1 {
 		t.Fatalf("outbox holds %v (%v), want one .eml", files, err)
 	}

@@ -10,9 +10,7 @@ import (
 
 	gomail "github.com/wneessen/go-mail"
 
-	"mediadigest/config"
 	"mediadigest/model"
-	"mediadigest/store"
 )
 
 // stallingTransport accepts every message, the first one only after
@@ -40,8 +38,7 @@ func (s stallingTransport) Send(ctx context.Context, msgs []*gomail.Msg, result 
 // claim lifetime to send keeps its rows; another daemon delivering
 // meanwhile sends none of them, and each digest goes out once.
 func TestSlowBatchKeepsItsClaims(t *testing.T) {
-	dir := t.TempDir()
-	cfg, err := config.Parse("claims.yaml", []byte(fmt.Sprintf(`
+	cfg := testConfig(t, "claims.yaml", `
 store: %[1]s/mediadigest.db
 cluster: {lease: 1s}
 outlets:
@@ -53,15 +50,8 @@ subscribers:
 digest:
   from: "Media Digest <digest@example.com>"
 mail: {transport: file, dir: "%[1]s/outbox"}
-`, dir)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(t.Context(), cfg.Store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+`)
+	st := testStore(t, cfg)
 	var mu sync.Mutex
 	sent := map[string]int{}
 	deliverer := func(holder string, stall time.Duration) func() (int, error) {
@@ -128,8 +118,7 @@ mail: {transport: file, dir: "%[1]s/outbox"}
 // TestUnsubscribeHeaderPerSubscriber: List-Unsubscribe carries the
 // subscriber's own link when the configured one has "{email}".
 func TestUnsubscribeHeaderPerSubscriber(t *testing.T) {
-	dir := t.TempDir()
-	cfg, err := config.Parse("unsubscribe.yaml", []byte(fmt.Sprintf(`
+	cfg := testConfig(t, "unsubscribe.yaml", `
 store: %[1]s/mediadigest.db
 outlets:
   - {id: isna, profile: isna, base_url: "http://127.0.0.1:1", feeds: [/rss]}
@@ -139,16 +128,8 @@ digest:
   from: "Media Digest <digest@example.com>"
   unsubscribe: "https://news.example.com/unsubscribe?u={email}"
 mail: {transport: file, dir: "%[1]s/outbox"}
-`, dir)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(t.Context(), cfg.Store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	p, err := New(cfg, st, slog.New(slog.DiscardHandler))
+`)
+	p, err := New(cfg, testStore(t, cfg), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,11 +41,7 @@ func TestIncrementalProcess(t *testing.T) {
 	// change with the new day and ask for a full pass.
 	cfg.Cleaning.StoryWindow = config.Duration(8 * time.Hour)
 	cfg.Cleaning.LearnMinArticles = 1000
-	st, err := store.Open(ctx, cfg.Store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := testStore(t, cfg)
 	p, err := New(cfg, st, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)

@@ -43,15 +43,16 @@ func (s *Store) UpsertArticle(ctx context.Context, a *model.Article, keys []stri
 	return s.SavePage(ctx, a, keys, nil)
 }
 
-// RawPage is a fetched page as SaveRawPage stores it.
+// RawPage is a fetched page, kept gzip-compressed so that a profile fix can
+// be re-applied without crawling again (Reprocess).
 type RawPage struct {
 	Body    []byte
 	Fetched time.Time
 }
 
 // SavePage stores the article extracted from a fetched page as
-// UpsertArticle does and, when page is not nil, the page itself as
-// SaveRawPage does, in one transaction: both or neither are stored, and a
+// UpsertArticle does and, when page is not nil, the page itself (replacing
+// an earlier copy), in one transaction: both or neither are stored, and a
 // crawl pays for one commit an article, not two.
 func (s *Store) SavePage(ctx context.Context, a *model.Article, keys []string, page *RawPage) (Outcome, error) {
 	if err := checkArticle(a); err != nil {

@@ -360,7 +360,7 @@ func fillStore(t *testing.T, s *Store) {
 			Removed: []model.Removed{{Text: a.Raw[1], Reason: "promo"}}}, Topics: []string{"energy"}, Story: "s1"}}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SaveRawPage(ctx, url, "isna", []byte("<html>"+url+"</html>"), published); err != nil {
+		if _, err := s.SavePage(ctx, a, []string{"k1", "k2"}, &RawPage{Body: []byte("<html>" + url + "</html>"), Fetched: published}); err != nil {
 			t.Fatal(err)
 		}
 	}

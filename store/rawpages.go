@@ -11,19 +11,6 @@ import (
 	"time"
 )
 
-// SaveRawPage stores the body of a fetched page, gzip-compressed, replacing
-// an earlier copy of the same URL.
-func (s *Store) SaveRawPage(ctx context.Context, url, outlet string, body []byte, fetched time.Time) error {
-	z, err := s.compress(body)
-	if err != nil {
-		return fmt.Errorf("store: compress raw page %s: %w", url, err)
-	}
-	if err := saveRawPage(ctx, s.w, url, outlet, z, len(body), fetched); err != nil {
-		return fmt.Errorf("store: save raw page %s: %w", url, err)
-	}
-	return nil
-}
-
 // compress gzips a page body. Pages are compressed at gzip's best speed:
 // they are an archive read back only by reprocess, and the default level
 // costs twice the time for 4% less space.
@@ -46,7 +33,8 @@ func (s *Store) compress(body []byte) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// saveRawPage writes a compressed page body of size bytes uncompressed.
+// saveRawPage writes a compressed page body of size bytes uncompressed,
+// replacing an earlier copy of the same URL.
 func saveRawPage(ctx context.Context, q interface {
 	ExecContext(context.Context, string, ...any) (sql.Result, error)
 }, url, outlet string, z []byte, size int, fetched time.Time) error {

@@ -18,15 +18,17 @@ func TestRawPages(t *testing.T) {
 		fetched := time.Date(2026, 11, 26, 6, 45, 0, 0, time.UTC)
 		const isnaURL = "https://www.isna.ir/news/1405090503127/"
 		const e24URL = "https://eghtesaad24.ir/fa/news/301245/"
-		if err := s.SaveRawPage(ctx, isnaURL, "isna", []byte("an older copy"), fetched.Add(-time.Hour)); err != nil {
-			t.Fatal(err)
+		save := func(url, outlet string, body []byte, fetched time.Time) {
+			t.Helper()
+			a := gasArticle(url, fetched)
+			a.Outlet = outlet
+			if _, err := s.SavePage(ctx, a, nil, &RawPage{Body: body, Fetched: fetched}); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if err := s.SaveRawPage(ctx, isnaURL, "isna", page, fetched); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.SaveRawPage(ctx, e24URL, "eghtesad24", []byte{}, fetched); err != nil {
-			t.Fatal(err)
-		}
+		save(isnaURL, "isna", []byte("an older copy"), fetched.Add(-time.Hour))
+		save(isnaURL, "isna", page, fetched)
+		save(e24URL, "eghtesad24", []byte{}, fetched)
 
 		got, err := s.RawPage(ctx, isnaURL)
 		if err != nil {
