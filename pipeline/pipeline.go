@@ -170,14 +170,8 @@ func (p *Pipeline) OutletName(id string) string { return p.names[id] }
 type known struct{ st *store.Store }
 
 func (k known) Known(ctx context.Context, url string) (bool, time.Time, error) {
-	a, err := k.st.Article(ctx, url)
-	if errors.Is(err, store.ErrNotFound) {
-		return false, time.Time{}, nil
-	}
-	if err != nil {
-		return false, time.Time{}, err
-	}
-	return true, a.FirstSeen, nil
+	fetched, ok, err := k.st.LastFetched(ctx, url)
+	return ok, fetched, err
 }
 
 // sink stores every extracted page: the raw HTML (for reprocess) and the

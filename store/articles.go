@@ -276,6 +276,23 @@ func (s *Store) Article(ctx context.Context, url string) (*model.Article, error)
 	return a, nil
 }
 
+// LastFetched returns when the article at url was last fetched: the time of
+// its stored raw page, or its first-seen time when it has none (stores from
+// before raw pages were kept). ok is false when the URL is not stored. The
+// crawler compares it with a feed item's date to tell an edit it has not
+// fetched yet from one it has.
+func (s *Store) LastFetched(ctx context.Context, url string) (fetched time.Time, ok bool, err error) {
+	err = s.r.QueryRowContext(ctx, `SELECT COALESCE(r.fetched, a.first_seen) FROM articles a
+		LEFT JOIN raw_pages r ON r.url = a.url WHERE a.url = ?`, url).Scan(timeCol{&fetched})
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("store: last fetch of %s: %w", url, err)
+	}
+	return fetched, true, nil
+}
+
 // TitleHistory returns every title the article has carried, oldest first;
 // the last one is its current title.
 func (s *Store) TitleHistory(ctx context.Context, url string) ([]string, error) {
