@@ -70,12 +70,11 @@ func Ours() (Extractor, error) {
 		}
 		rules[id] = r
 	}
-	loc := time.FixedZone("+0330", 3*3600+1800)
 	batch := func(pages []corpus.Page) ([]string, error) {
 		arts := make([]model.Article, len(pages))
 		occ := map[string]map[uint64]model.KeyUse{}
 		for i, p := range pages {
-			a, err := scrape.Extract(profiles[p.Outlet], p.URL, p.HTML, loc)
+			a, err := scrape.Extract(profiles[p.Outlet], p.URL, p.HTML)
 			if err != nil {
 				return nil, err
 			}

@@ -71,8 +71,10 @@ type Crawl struct {
 
 // Outlet is one monitored site.
 type Outlet struct {
-	ID       string   `yaml:"id"`
-	Name     string   `yaml:"name"`
+	ID   string `yaml:"id"`
+	Name string `yaml:"name"`
+	// Profile is a built-in profile's id or a profile file; Parse resolves
+	// a relative path against the config file's directory.
 	Profile  string   `yaml:"profile"`
 	BaseURL  string   `yaml:"base_url"`
 	Feeds    []string `yaml:"feeds"`
@@ -112,6 +114,9 @@ type Digest struct {
 	Unsubscribe string `yaml:"unsubscribe"`
 	PerTopic    int    `yaml:"per_topic"`
 	Templates   string `yaml:"templates"`
+	// MinScore is the score a topic needs for a story to count under it
+	// (topics.WithMinScore): a title hit weighs 3, a body hit 1.
+	MinScore int `yaml:"min_score"`
 }
 
 // Cluster configures daemons sharing a PostgreSQL store (store:
@@ -183,7 +188,8 @@ func Load(path string) (*Config, error) {
 	return Parse(path, data)
 }
 
-// Parse decodes and validates config data read from file.
+// Parse decodes and validates config data read from file. An outlet's
+// profile file named by a relative path is read from file's directory.
 func Parse(file string, data []byte) (*Config, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
@@ -192,8 +198,20 @@ func Parse(file string, data []byte) (*Config, error) {
 	cfg := defaults(file)
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
+	v := &validator{file: file, root: &root}
 	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
-		return nil, Problems(yamlerr.Lines(file, err))
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			return nil, Problems(yamlerr.Lines(file, err))
+		}
+		// The decoder went on past each problem: the values that did
+		// decode are validated too, so one run of check lists everything.
+		for _, pr := range yamlerr.Explain(file, &root, cfg, err) {
+			v.problems = append(v.problems, pr.Text)
+			if !pr.UnknownKey {
+				v.undecoded = append(v.undecoded, lost(pr.Path))
+			}
+		}
 	}
 	if cfg.Digest.Unsubscribe == "" {
 		// Every digest carries an unsubscribe link (List-Unsubscribe and the
@@ -207,7 +225,6 @@ func Parse(file string, data []byte) (*Config, error) {
 			cfg.Outlets[i].Profile = cfg.Outlets[i].ID
 		}
 	}
-	v := &validator{file: file, root: &root}
 	v.validate(cfg)
 	if len(v.problems) > 0 {
 		return nil, v.problems
@@ -244,6 +261,7 @@ func defaults(file string) *Config {
 			Schedule: "0 7 * * *",
 			From:     "Media Digest <digest@example.com>",
 			PerTopic: 10,
+			MinScore: 2,
 		},
 		Mail: Mail{
 			Transport: "file",

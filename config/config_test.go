@@ -57,18 +57,40 @@ subscribers:
 func TestProblems(t *testing.T) {
 	tests := []struct {
 		name, yaml string
-		want       []string // substrings, each expected in one problem line
+		want       []string // every problem, as a substring of its line
 	}{
 		{"unknown top key", base + "colour: red\n", []string{"x.yaml:12: unknown key \"colour\""}},
 		{"unknown nested key", strings.Replace(base, "    profile: isna\n", "    profile: isna\n    selector: h1\n", 1),
 			[]string{"x.yaml:5: unknown key \"selector\""}},
-		{"bad duration", base + "crawl:\n  delay: fast\n", []string{"x.yaml:13: bad duration \"fast\""}},
-		{"bad size", base + "crawl:\n  max_body: lots\n", []string{"x.yaml:13: bad size"}},
+		{"bad duration", base + "crawl:\n  delay: fast\n", []string{`x.yaml:13: crawl.delay: want a duration such as 1s, 500ms, 30m or 720h, got "fast"`}},
+		{"bad size", base + "crawl:\n  max_body: lots\n", []string{`x.yaml:13: crawl.max_body: want a size such as 10MiB, 512KiB or a number of bytes, got "lots"`}},
+		{"size overflow", base + "crawl:\n  max_body: 9999999999GiB\n", []string{`x.yaml:13: crawl.max_body: want a size`}},
+		{"wrong type", base + "crawl:\n  parallelism: two\n", []string{`x.yaml:13: crawl.parallelism: want a whole number, got "two"`}},
+		{"every decoding problem", base + "crawl:\n  delay: fast\n  delai: 1s\nfoo: 1\n",
+			[]string{`x.yaml:13: crawl.delay: want a duration`, `x.yaml:14: unknown key "delai"`, `x.yaml:15: unknown key "foo"`}},
+		{"decoding and validation problems", base + "crawl:\n  parallelism: two\n  retries: -1\ndigest:\n  timeout: 1s\n  from: nobody\n",
+			[]string{`x.yaml:13: crawl.parallelism: want a whole number, got "two"`, `x.yaml:16: unknown key "timeout"`, `x.yaml:14: retries must be ≥ 0`, `x.yaml:17: bad from address "nobody"`}},
+		{"list item of the wrong type hides its list", strings.Replace(strings.Replace(base, "outlets:\n", "outlets:\n  - isna\n", 1), "https://www.isna.ir", "www.isna.ir", 1),
+			[]string{`x.yaml:3: outlets[0]: want a mapping, got "isna"`}},
+		{"value in a list item hides what depends on it", strings.Replace(base, "    profile: isna\n", "    profile: generic\n    feeds: /rss\n    schedule: nonsense\n", 1),
+			[]string{`x.yaml:5: outlets[0].feeds: want a list, got "/rss"`, `x.yaml:6: bad cron schedule "nonsense"`}},
+		{"outlet id of the wrong type hides the outlet", strings.Replace(strings.Replace(base, "id: isna", "id: [isna]", 1), "https://www.isna.ir", "www.isna.ir", 1),
+			[]string{`x.yaml:3: outlets[0].id: want text, got a list`}},
+		{"topic keywords not decoded", strings.Replace(base, "keywords: [نفت]", "keywords: نفت", 1) + "    topics: [energy, sport]\n",
+			[]string{`x.yaml:9: topics[0].keywords: want a list, got "نفت"`, `x.yaml:12: subscriber a@example.com names unknown topic "sport"`}},
+		{"topic id not decoded, subscribers' topics not checked", strings.Replace(base, "id: energy", "id: {energy: 1}", 1) + "    topics: [energy]\n",
+			[]string{`x.yaml:7: topics[0].id: want text, got a mapping`}},
+		{"subscriber's topic not decoded", base + "    topics: [[energy], sport]\n",
+			[]string{`x.yaml:12: subscribers[0].topics[0]: want text, got a list`}},
+		{"section of the wrong type", base + "mail: smtp\nlog: {level: loud}\n",
+			[]string{`x.yaml:12: mail: want a mapping, got "smtp"`, `x.yaml:13: log level "loud"`}},
+		{"duplicate key", base + "crawl:\n  delay: 1s\n  delay: 2s\n", []string{`x.yaml:14: mapping key "delay" already defined at line 13`}},
 		{"bad cron", base + "digest:\n  schedule: \"0 7 * *\"\n", []string{"x.yaml:13: bad cron schedule"}},
 		{"cron tz only", base + "crawl:\n  schedule: \"CRON_TZ=Asia/Tehran\"\n", []string{"x.yaml:13: bad cron schedule"}},
+		{"min score zero", base + "digest:\n  min_score: 0\n", []string{"x.yaml:13: min_score must be at least 1"}},
 		{"unknown zone", strings.Replace(base, "Asia/Tehran", "Asia/Atlantis", 1), []string{"x.yaml:1: unknown time zone \"Asia/Atlantis\""}},
 		{"unknown profile", strings.Replace(base, "profile: isna", "profile: tabnak", 1), []string{"x.yaml:4: outlet isna: profile \"tabnak\": no built-in profile"}},
-		{"missing profile file", strings.Replace(base, "profile: isna", "profile: ./nope.yaml", 1), []string{"x.yaml:4: outlet isna: profile:"}},
+		{"missing profile file", strings.Replace(base, "profile: isna", "profile: ./nope.yaml", 1), []string{`x.yaml:4: outlet isna: profile "./nope.yaml": open nope.yaml: no such file`}},
 		{"duplicate outlet", base + "  - email: b@example.com\n", nil},
 		{"duplicate ids", strings.Replace(base, "topics:", "  - id: isna\n    base_url: https://isna.ir\ntopics:", 1), []string{"x.yaml:6: duplicate outlet id \"isna\""}},
 		{"unknown topic", base + "    topics: [sport]\n", []string{"x.yaml:12: subscriber a@example.com names unknown topic \"sport\""}},
@@ -97,6 +119,9 @@ func TestProblems(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("problems:\n%v\nwant one containing %q", err, w)
 				}
+			}
+			if ps := err.(Problems); len(ps) != len(tt.want) {
+				t.Errorf("problems:\n%v\nwant only %q", err, tt.want)
 			}
 		})
 	}
@@ -136,5 +161,137 @@ func TestSecretFromEnvironment(t *testing.T) {
 	t.Setenv("MD_TEST_PW", "s3cret")
 	if (SMTP{PasswordEnv: "MD_TEST_PW"}).Password() != "s3cret" {
 		t.Error("password not read from the environment")
+	}
+}
+
+func TestCronRanges(t *testing.T) {
+	withOutletSchedule := func(spec string) string {
+		return strings.Replace(base, "    profile: isna\n", "    profile: isna\n    schedule: \""+spec+"\"\n", 1)
+	}
+	tests := []struct {
+		name, yaml, want string // want "": accepted
+	}{
+		{"step too large", base + "crawl:\n  schedule: \"*/61 * * * *\"\n", `x.yaml:13: bad cron schedule "*/61 * * * *": minute "*/61": step 61 is larger than the field's range 0-59`},
+		{"step of a start too large", base + "crawl:\n  schedule: \"5/60 * * * *\"\n", `minute "5/60": step 60`},
+		{"largest step", base + "crawl:\n  schedule: \"*/59 * * * *\"\n", ""},
+		{"hour step", withOutletSchedule("0 */24 * * *"), `x.yaml:5: bad cron schedule "0 */24 * * *": hour "*/24": step 24 is larger than the field's range 0-23`},
+		{"hour out of range", withOutletSchedule("0 7,25 * * *"), `x.yaml:5: bad cron schedule "0 7,25 * * *": hour "7,25": 25 is outside 0-23`},
+		{"range end out of field", base + "digest:\n  schedule: \"0-60 7 * * *\"\n", `x.yaml:13: bad cron schedule "0-60 7 * * *": minute "0-60": 60 is outside 0-59`},
+		{"day of month zero", base + "digest:\n  schedule: \"0 7 0 * *\"\n", `day of month "0": 0 is outside 1-31`},
+		{"month step", base + "digest:\n  schedule: \"0 7 1 */12 *\"\n", `month "*/12": step 12 is larger than the field's range 1-12`},
+		{"day of week 7", base + "digest:\n  schedule: \"0 7 * * 7\"\n", `day of week "7": 7 is outside 0-6`},
+		{"with a time zone", base + "crawl:\n  schedule: \"CRON_TZ=Asia/Tehran */90 * * * *\"\n", `minute "*/90": step 90`},
+		{"names and lists", base + "digest:\n  schedule: \"0 7,19 1-15/2 jan-jun mon-fri\"\n", ""},
+		{"descriptor", base + "crawl:\n  schedule: \"@every 15m\"\n", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("x.yaml", []byte(tt.yaml))
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("unexpected problems:\n%v", err)
+			case tt.want == "":
+			case err == nil:
+				t.Fatalf("accepted, want %q", tt.want)
+			case len(err.(Problems)) != 1 || !strings.Contains(err.Error(), tt.want):
+				t.Errorf("problems:\n%v\nwant only %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestProfilePathRelativeToConfig(t *testing.T) {
+	dir := t.TempDir()
+	work := t.TempDir()
+	t.Chdir(work) // a systemd unit runs in its state directory, not the config's
+	prof := []byte("id: mehr\narticle_url: '^/news/(\\d+)'\nfeeds: [/rss]\n")
+	for _, f := range []string{filepath.Join(dir, "profiles", "mehr.yaml"), filepath.Join(work, "mehr")} {
+		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(f, prof, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	relDir, err := filepath.Rel(work, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	abs := filepath.Join(dir, "profiles", "mehr.yaml")
+	tests := []struct {
+		name, config, ref string
+		want              string // the outlet's profile once loaded, or a problem
+	}{
+		{"relative", filepath.Join(dir, "md.yaml"), "profiles/mehr.yaml", abs},
+		{"dot relative", filepath.Join(dir, "md.yaml"), "./profiles/mehr.yaml", abs},
+		{"config named relative", filepath.Join(relDir, "md.yaml"), "profiles/mehr.yaml", filepath.Join(relDir, "profiles", "mehr.yaml")},
+		{"absolute", filepath.Join(dir, "md.yaml"), abs, abs},
+		{"up to a name without dot", filepath.Join("sub", "md.yaml"), "../mehr", "./mehr"},
+		{"built-in", filepath.Join(dir, "md.yaml"), "isna", "isna"},
+		{"missing", filepath.Join(dir, "md.yaml"), "profiles/nope.yaml",
+			`md.yaml:2: outlet mehr: profile "profiles/nope.yaml": open ` + filepath.Join(dir, "profiles", "nope.yaml") + ": no such file or directory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := os.MkdirAll(filepath.Dir(tt.config), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			text := "outlets:\n  - {id: mehr, profile: " + tt.ref + ", base_url: https://www.mehrnews.com}\n"
+			if err := os.WriteFile(tt.config, []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := Load(tt.config)
+			if strings.Contains(tt.want, ": ") {
+				if err == nil || !strings.HasSuffix(err.Error(), tt.want) {
+					t.Fatalf("Load: %v, want a problem ending %q", err, tt.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cfg.Outlets[0].Profile; got != tt.want {
+				t.Errorf("profile = %q, want %q", got, tt.want)
+			}
+			if cfg.Profiles["mehr"] == nil {
+				t.Errorf("profile %s not loaded", tt.ref)
+			}
+		})
+	}
+}
+
+// TestTemplatesRelativeToConfig: digest.templates is read from the config
+// file's directory, like profile files, and must be a directory.
+func TestTemplatesRelativeToConfig(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(t.TempDir())
+	if err := os.Mkdir(filepath.Join(dir, "mail"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		ref, want string // want: the resolved directory, or a problem
+	}{
+		{"mail", filepath.Join(dir, "mail")},
+		{filepath.Join(dir, "mail"), filepath.Join(dir, "mail")},
+		{"nope", `md.yaml:1: templates "nope": want a directory holding digest.html.tmpl and digest.txt.tmpl (read ` + filepath.Join(dir, "nope") + ")"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.ref, func(t *testing.T) {
+			path := filepath.Join(dir, "md.yaml")
+			if err := os.WriteFile(path, []byte("digest: {templates: "+tt.ref+"}\noutlets: [{id: isna, profile: isna, base_url: https://www.isna.ir}]\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := Load(path)
+			switch {
+			case strings.Contains(tt.want, ": "):
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Errorf("Load: %v, want the problem %q", err, tt.want)
+				}
+			case err != nil:
+				t.Fatal(err)
+			case cfg.Digest.Templates != tt.want:
+				t.Errorf("templates = %q, want %q", cfg.Digest.Templates, tt.want)
+			}
+		})
 	}
 }

@@ -1,12 +1,14 @@
 package config
 
 import (
-	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"mediadigest/internal/yamlerr"
 )
 
 // Duration is a time.Duration written as "1s", "30m", "720h".
@@ -16,7 +18,7 @@ type Duration time.Duration
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	v, err := time.ParseDuration(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: bad duration %q (write it as 1s, 500ms, 30m, 720h)", n.Line, n.Value)
+		return yamlerr.TypeError(n, "a duration such as 1s, 500ms, 30m or 720h")
 	}
 	*d = Duration(v)
 	return nil
@@ -49,8 +51,8 @@ func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
 		}
 	}
 	v, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || v < 0 {
-		return fmt.Errorf("line %d: bad size %q (write it as 10MiB, 512KiB or a number of bytes)", n.Line, n.Value)
+	if err != nil || v < 0 || v > math.MaxInt64/mult {
+		return yamlerr.TypeError(n, "a size such as 10MiB, 512KiB or a number of bytes")
 	}
 	*b = ByteSize(v * mult)
 	return nil

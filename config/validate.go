@@ -1,11 +1,17 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/mail"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,12 +33,19 @@ type validator struct {
 	file     string
 	root     *yaml.Node
 	problems Problems
+	// undecoded are the parts of the config holding a value that did not
+	// decode, as paths (see lost).
+	undecoded [][]any
 }
 
 // at reports a problem at the node reached by path (mapping keys and
 // sequence indexes); the nearest existing ancestor's line is used when the
-// key is absent.
+// key is absent. A problem about a part that did not decode, already
+// reported, is left out.
 func (v *validator) at(path []any, format string, args ...any) {
+	if !v.decoded(path) {
+		return
+	}
 	line := v.line(path)
 	v.problems = append(v.problems, fmt.Sprintf("%s:%d: %s", v.file, line, fmt.Sprintf(format, args...)))
 }
@@ -73,6 +86,41 @@ func (v *validator) line(path []any) int {
 }
 
 func p(steps ...any) []any { return steps }
+
+// lost returns the part of the config that a value which did not decode
+// at path leaves unreliable: everything when the value was not placed (nil
+// path); the list when it was a list item, which the decoder drops so that
+// the items after it move up; the item when it was the item's id or email,
+// which its problems name it by; else the value itself.
+func lost(path []any) []any {
+	n := len(path)
+	switch {
+	case path == nil:
+		return []any{}
+	case n > 0 && isIndex(path[n-1]):
+		return path[:n-1]
+	case n > 1 && isIndex(path[n-2]) && (path[n-1] == "id" || path[n-1] == "email"):
+		return path[:n-1]
+	}
+	return path
+}
+
+func isIndex(step any) bool {
+	_, ok := step.(int)
+	return ok
+}
+
+// decoded reports whether the value at path, and everything in and around
+// it, decoded.
+func (v *validator) decoded(path []any) bool {
+	for _, u := range v.undecoded {
+		n := min(len(u), len(path))
+		if slices.Equal(u[:n], path[:n]) {
+			return false
+		}
+	}
+	return true
+}
 
 func (v *validator) validate(c *Config) {
 	loc, err := time.LoadLocation(c.Timezone)
@@ -127,9 +175,47 @@ func (v *validator) cron(path []any, spec string) {
 		v.at(path, "empty cron schedule")
 		return
 	}
-	if err := parseCron(spec); err != nil {
+	err := cronRanges(spec)
+	if err == nil {
+		err = parseCron(spec)
+	}
+	if err != nil {
 		v.at(path, "bad cron schedule %q: %v", spec, err)
 	}
+}
+
+// cronFields are the fields of a standard cron spec, with their values.
+var cronFields = []struct {
+	name     string
+	min, max int
+}{{"minute", 0, 59}, {"hour", 0, 23}, {"day of month", 1, 31}, {"month", 1, 12}, {"day of week", 0, 6}}
+
+// cronRanges checks the numbers in a standard cron spec against their
+// field. cron v3 takes a step larger than the field silently ("*/61" is
+// minute 0 alone), and refuses a value outside it without naming the field.
+// Descriptors (@daily) and a wrong number of fields are left to cron.
+func cronRanges(spec string) error {
+	fields := strings.Fields(spec)
+	if len(fields) > 0 && (strings.HasPrefix(fields[0], "TZ=") || strings.HasPrefix(fields[0], "CRON_TZ=")) {
+		fields = fields[1:]
+	}
+	if len(fields) != len(cronFields) {
+		return nil
+	}
+	for i, f := range cronFields {
+		for part := range strings.SplitSeq(fields[i], ",") {
+			values, step, _ := strings.Cut(part, "/")
+			if n, err := strconv.Atoi(step); err == nil && n > f.max-f.min {
+				return fmt.Errorf("%s %q: step %d is larger than the field's range %d-%d", f.name, fields[i], n, f.min, f.max)
+			}
+			for bound := range strings.SplitSeq(values, "-") {
+				if n, err := strconv.Atoi(bound); err == nil && (n < f.min || n > f.max) {
+					return fmt.Errorf("%s %q: %d is outside %d-%d", f.name, fields[i], n, f.min, f.max)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // parseCron validates a cron spec. cron v3 panics (instead of returning an
@@ -161,11 +247,20 @@ func (v *validator) outlets(c *Config) {
 			v.at(p("outlets", i, "id"), "duplicate outlet id %q", o.ID)
 		}
 		seen[o.ID] = true
-		prof, err := profile.Load(o.Profile)
-		if err != nil {
-			v.at(p("outlets", i, "profile"), "outlet %s: %v", o.ID, err)
-		} else {
+		c.Outlets[i].Profile = profilePath(v.file, o.Profile)
+		prof, err := profile.Load(c.Outlets[i].Profile)
+		switch {
+		case err == nil:
 			c.Profiles[o.ID] = prof
+		case isProfileFile(o.Profile):
+			// The path as written, then the error naming the file read.
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe
+			}
+			v.at(p("outlets", i, "profile"), "outlet %s: profile %q: %v", o.ID, o.Profile, err)
+		default:
+			v.at(p("outlets", i, "profile"), "outlet %s: %v", o.ID, err)
 		}
 		u, err := url.Parse(o.BaseURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -179,6 +274,26 @@ func (v *validator) outlets(c *Config) {
 		}
 	}
 }
+
+// profilePath resolves a profile file named relative to the config file
+// against the config file's directory, so that the config reads the same
+// from any working directory (a systemd unit runs in its state directory).
+// Built-in profile names and absolute paths are kept.
+func profilePath(configFile, ref string) string {
+	if !isProfileFile(ref) || filepath.IsAbs(ref) {
+		return ref
+	}
+	path := filepath.Join(filepath.Dir(configFile), ref)
+	if !isProfileFile(path) {
+		// "./x" or "../x" may join to "x", which would name a built-in.
+		path = "." + string(filepath.Separator) + path
+	}
+	return path
+}
+
+// isProfileFile reports whether an outlet's profile names a file rather
+// than a built-in profile, as profile.Load tells them apart.
+func isProfileFile(ref string) bool { return strings.ContainsAny(ref, `/.\`) }
 
 func (v *validator) topics(c *Config) {
 	seen := map[string]bool{}
@@ -203,6 +318,11 @@ func (v *validator) topics(c *Config) {
 			}
 		}
 	}
+	// A subscriber may name a topic whose id did not decode: a topic lost
+	// whole or by its id (see lost).
+	idsDecoded := !slices.ContainsFunc(v.undecoded, func(u []any) bool {
+		return len(u) == 0 || (u[0] == "topics" && len(u) <= 2)
+	})
 	emails := map[string]bool{}
 	for i, s := range c.Subscribers {
 		if _, err := parseAddress(s.Email); err != nil {
@@ -213,7 +333,7 @@ func (v *validator) topics(c *Config) {
 		}
 		emails[strings.ToLower(s.Email)] = true
 		for j, t := range s.Topics {
-			if !seen[t] && t != "other" {
+			if !seen[t] && t != "other" && idsDecoded {
 				v.at(p("subscribers", i, "topics", j), "subscriber %s names unknown topic %q", s.Email, t)
 			}
 		}
@@ -233,6 +353,18 @@ func (v *validator) digest(c *Config) {
 	}
 	if c.Digest.PerTopic < 1 {
 		v.at(p("digest", "per_topic"), "per_topic must be at least 1")
+	}
+	if t := c.Digest.Templates; t != "" {
+		// Read, like profile files, from the config file's directory.
+		if !filepath.IsAbs(t) {
+			c.Digest.Templates = filepath.Join(filepath.Dir(v.file), t)
+		}
+		if fi, err := os.Stat(c.Digest.Templates); err != nil || !fi.IsDir() {
+			v.at(p("digest", "templates"), "templates %q: want a directory holding digest.html.tmpl and digest.txt.tmpl (read %s)", t, c.Digest.Templates)
+		}
+	}
+	if c.Digest.MinScore < 1 {
+		v.at(p("digest", "min_score"), "min_score must be at least 1 (a title hit scores 3, a body hit 1)")
 	}
 }
 

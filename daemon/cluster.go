@@ -44,10 +44,11 @@ func (d *Daemon) heartbeat(ctx context.Context) {
 
 // leased takes the named lease for this daemon and keeps renewing it
 // until done is called, which releases it. ok is false when another daemon
-// holds the lease (or it cannot be read): the work is not this daemon's.
-// The returned context is cancelled if the lease is lost, as the work may
-// then be running elsewhere too.
-func (d *Daemon) leased(ctx context.Context, log *slog.Logger, name string) (_ context.Context, done func(), ok bool) {
+// holds the lease (or it cannot be read): the work is not this daemon's;
+// that is logged at level skipped, with the holder. The returned context
+// is cancelled if the lease is lost, as the work may then be running
+// elsewhere too.
+func (d *Daemon) leased(ctx context.Context, log *slog.Logger, name string, skipped slog.Level) (_ context.Context, done func(), ok bool) {
 	ctx, release, ok, err := lease.Hold(ctx, d.store, name, d.holder, d.lease, d.now)
 	switch {
 	case err != nil:
@@ -56,7 +57,10 @@ func (d *Daemon) leased(ctx context.Context, log *slog.Logger, name string) (_ c
 		}
 		return ctx, nil, false
 	case !ok:
-		log.Debug("another daemon holds the lease: skipping this run", "lease", name)
+		if log.Enabled(ctx, skipped) {
+			log.Log(ctx, skipped, "another daemon holds the lease: skipping this run",
+				append([]any{"lease", name}, d.holderOf(ctx, name)...)...)
+		}
 		return ctx, nil, false
 	}
 	context.AfterFunc(ctx, func() {
@@ -86,4 +90,19 @@ func (d *Daemon) crawledElsewhere(ctx context.Context, log *slog.Logger, outlet 
 		}
 	}
 	return false
+}
+
+// holderOf returns, for a log line, who holds the named lease and until
+// when.
+func (d *Daemon) holderOf(ctx context.Context, name string) []any {
+	leases, err := d.store.Leases(ctx, d.now())
+	if err != nil {
+		return []any{"holder", "unknown", "error", err}
+	}
+	for _, l := range leases {
+		if l.Name == name {
+			return []any{"holder", l.Holder, "until", l.Expires}
+		}
+	}
+	return []any{"holder", "none (released since)"}
 }

@@ -33,6 +33,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -53,10 +54,12 @@ type Store interface {
 	Health(ctx context.Context) ([]store.OutletHealth, error)
 	OutboxCounts(ctx context.Context) (map[string]int, error)
 	CountArticles(ctx context.Context) (int, error)
+	DerivedCounts(ctx context.Context) (store.DerivedCounts, error)
 
 	TryLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error)
 	RenewLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) error
 	ReleaseLease(ctx context.Context, name, holder string) error
+	Leases(ctx context.Context, now time.Time) ([]store.Lease, error)
 	Register(ctx context.Context, p store.Process) error
 	Heartbeat(ctx context.Context, id string, now time.Time) error
 	Unregister(ctx context.Context, id string) error
@@ -97,6 +100,11 @@ type Daemon struct {
 	// gives up when the daemon stops.
 	crawling chan struct{}
 	mailing  chan struct{}
+	// caughtUp is closed, by crawlsCaughtUp, once the start-up catch-up
+	// has run the missed crawls: a scheduled digest due meanwhile waits
+	// for it, so that it includes what they bring.
+	caughtUp       chan struct{}
+	crawlsCaughtUp func()
 }
 
 // Option adjusts a Daemon.
@@ -113,9 +121,11 @@ func New(cfg *config.Config, st Store, p *pipeline.Pipeline, log *slog.Logger, o
 		crawlSched: map[string]cron.Schedule{},
 		crawling:   make(chan struct{}, 1),
 		mailing:    make(chan struct{}, 1),
+		caughtUp:   make(chan struct{}),
 		holder:     p.Holder(),
 		lease:      cfg.Cluster.Lease.D(),
 	}
+	d.crawlsCaughtUp = sync.OnceFunc(func() { close(d.caughtUp) })
 	for _, o := range opts {
 		o(d)
 	}
@@ -164,12 +174,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 	cl := cronLogger{d.log}
 	c := cron.New(cron.WithLocation(d.cfg.Location), cron.WithLogger(cl),
 		cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)))
-	crawlEntries := map[string]cron.EntryID{}
 	for _, o := range d.cfg.Outlets {
 		id := o.ID
-		crawlEntries[id] = c.Schedule(d.crawlSched[id], cron.FuncJob(func() { d.crawl(jobs, id) }))
+		c.Schedule(d.crawlSched[id], cron.FuncJob(func() { d.crawl(jobs, id, false) }))
 	}
-	c.Schedule(d.digestSched, cron.FuncJob(func() { d.scheduledDigest(jobs) }))
+	c.Schedule(d.digestSched, cron.FuncJob(func() { d.digestJob(jobs) }))
 	c.Schedule(every{outboxRetry}, cron.FuncJob(func() { d.deliver(jobs) }))
 	c.Schedule(every{d.lease / 3}, cron.FuncJob(func() { d.heartbeat(jobs) }))
 
@@ -181,16 +190,17 @@ func (d *Daemon) Run(ctx context.Context) error {
 		"digest_schedule", d.cfg.Digest.Schedule)
 	var catchUp sync.WaitGroup
 	catchUp.Go(func() {
-		// A missed crawl runs as its cron entry's wrapped job, so it cannot
-		// overlap the same outlet's next scheduled run, and a panic in it
-		// is recovered like one in a scheduled run.
-		d.catchUp(jobs, start, func(outlet string) { c.Entry(crawlEntries[outlet]).WrappedJob.Run() })
+		d.recovered("metrics", func() { d.loadDerivedCounts(jobs) })
+		// A missed crawl waits for a scheduled one running (d.crawling)
+		// rather than being skipped like a second run of a cron entry:
+		// the missed digest that follows must include it.
+		d.catchUp(jobs, start, func(outlet string) { d.crawl(jobs, outlet, true) })
 	})
 
 	var runErr error
 	select {
 	case <-ctx.Done():
-		d.log.Info("stopping: cancelling running jobs", "grace", stopGrace)
+		d.log.Info("stopping: cancelling running jobs", "grace_s", seconds(stopGrace))
 	case err := <-served:
 		runErr = fmt.Errorf("daemon: HTTP server on %s: %w", ln.Addr(), err)
 		d.log.Error("stopping: HTTP server failed", "error", err)
@@ -209,7 +219,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	case <-time.After(stopGrace):
 		// What they have not committed is rolled back when the store
 		// closes: every write is one transaction.
-		d.log.Warn("jobs still running after the grace period: abandoning them", "grace", stopGrace)
+		d.log.Warn("jobs still running after the grace period: abandoning them", "grace_s", seconds(stopGrace))
 	}
 	hctx, hcancel := context.WithTimeout(context.WithoutCancel(ctx), httpGrace)
 	defer hcancel()
@@ -220,24 +230,57 @@ func (d *Daemon) Run(ctx context.Context) error {
 }
 
 // catchUp runs, at start-up (now), what was missed while the daemon was
-// down: first the missed crawls, so that a missed digest includes what
-// they bring, then the missed digests, then whatever the outbox still
-// holds.
+// down: first the missed crawls, one after the other, so that a missed
+// digest includes what they bring, then the missed digests, then whatever
+// the outbox still holds. A panic in one step is logged, and the next
+// step runs: the daemon does not die at every start on one bad row.
 func (d *Daemon) catchUp(ctx context.Context, now time.Time, crawl func(outlet string)) {
-	missed, err := d.missedCrawls(ctx, now)
-	if err != nil {
-		d.log.Error("cannot tell which crawls were missed; waiting for the schedule", "error", err)
-	}
-	for _, id := range missed {
-		if ctx.Err() != nil {
-			return
+	func() {
+		defer d.crawlsCaughtUp()
+		missed, err := d.missedCrawls(ctx, now)
+		if err != nil {
+			d.log.Error("cannot tell which crawls were missed; waiting for the schedule", "error", err)
 		}
-		d.log.Info("crawl missed while the daemon was down: running it now", "outlet", id)
-		crawl(id)
+		for _, id := range missed {
+			if ctx.Err() != nil {
+				return
+			}
+			d.log.Info("crawl missed while the daemon was down: running it now", "outlet", id)
+			d.recovered("crawl", func() { crawl(id) }, "outlet", id)
+		}
+	}()
+	if ctx.Err() != nil {
+		return
 	}
-	d.send(ctx, "catch-up", func(lastEnd time.Time) (model.Window, bool) {
-		return missedWindow(d.digestSched, now, lastEnd)
+	d.recovered("catch-up", func() {
+		d.send(ctx, "catch-up", func(lastEnd time.Time) (model.Window, bool) {
+			return missedWindow(d.digestSched, now, lastEnd)
+		})
 	})
+}
+
+// recovered runs job, and logs a panic in it, with its stack, instead of
+// letting it end the daemon: cron recovers only the jobs it runs itself.
+func (d *Daemon) recovered(task string, job func(), attrs ...any) {
+	defer func() {
+		if r := recover(); r != nil {
+			d.log.Error("job panicked", append(attrs, "task", task, "panic", r, "stack", string(debug.Stack()))...)
+		}
+	}()
+	job()
+}
+
+// loadDerivedCounts sets the metrics of the derived views from the store,
+// so that they are right before the first crawl's full pass reports them.
+func (d *Daemon) loadDerivedCounts(ctx context.Context) {
+	c, err := d.store.DerivedCounts(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			d.log.Warn("cannot count the stored stories: their metrics stay absent until the first crawl", "error", err)
+		}
+		return
+	}
+	d.m.derivedFromStore(c)
 }
 
 // missedCrawls lists the outlets, in config order, whose latest crawl
@@ -263,14 +306,20 @@ func (d *Daemon) missedCrawls(ctx context.Context, now time.Time) ([]string, err
 // crawl is the job of one outlet: one pass over its feeds, then Process.
 // It runs under the outlet's lease, renewed while it runs; when another
 // daemon holds the lease, or has already crawled the outlet since its
-// latest scheduled time, there is nothing to do.
-func (d *Daemon) crawl(ctx context.Context, outlet string) {
+// latest scheduled time, there is nothing to do. missed says that the
+// crawl is one missed while the daemon was down: one skipped then is
+// logged as a warning, as the catch-up digest goes out without it.
+func (d *Daemon) crawl(ctx context.Context, outlet string, missed bool) {
 	if !acquire(ctx, d.crawling) {
 		return
 	}
 	defer release(d.crawling)
 	log := d.log.With("task", "crawl", "outlet", outlet)
-	ctx, done, ok := d.leased(ctx, log, "crawl:"+outlet)
+	skipped := slog.LevelDebug
+	if missed {
+		skipped = slog.LevelWarn
+	}
+	ctx, done, ok := d.leased(ctx, log, "crawl:"+outlet, skipped)
 	if !ok {
 		return
 	}
@@ -286,7 +335,7 @@ func (d *Daemon) crawl(ctx context.Context, outlet string) {
 	d.m.crawled(rep, err, ctx.Err() != nil)
 
 	// The crawler has logged each failed page with its outlet and URL.
-	attrs := []any{"duration", elapsed}
+	attrs := []any{"duration_s", seconds(elapsed)}
 	for _, st := range rep.Outlets {
 		attrs = append(attrs, "fetched", st.Fetched, "new", st.New, "updated", st.Updated,
 			"unchanged", st.Unchanged, "skipped", st.Skipped, "failed", st.Failed, "blocked", st.Blocked)
@@ -295,8 +344,18 @@ func (d *Daemon) crawl(ctx context.Context, outlet string) {
 	finished(ctx, log, slog.LevelInfo, err, attrs...)
 }
 
-// scheduledDigest is the digest job: the digests planned for the
-// scheduled time of this run.
+// digestJob is the digest schedule's job: scheduledDigest, once the
+// start-up catch-up has run the missed crawls.
+func (d *Daemon) digestJob(ctx context.Context) {
+	select {
+	case <-d.caughtUp:
+		d.scheduledDigest(ctx)
+	case <-ctx.Done():
+	}
+}
+
+// scheduledDigest sends the digests planned for the scheduled time of
+// this run.
 func (d *Daemon) scheduledDigest(ctx context.Context) {
 	t := lastScheduled(d.digestSched, d.now())
 	d.send(ctx, "digest", func(lastEnd time.Time) (model.Window, bool) {
@@ -345,7 +404,7 @@ func (d *Daemon) send(ctx context.Context, task string, window func(lastEnd time
 	elapsed := time.Since(start)
 	d.m.duration.WithLabelValues("digest", "").Observe(elapsed.Seconds())
 	finished(ctx, log, slog.LevelInfo, errors.Join(errs...),
-		"duration", elapsed, "queued", queued, "sent", rep.Sent, "retry", rep.Retry, "failed", rep.Failed)
+		"duration_s", seconds(elapsed), "queued", queued, "sent", rep.Sent, "retry", rep.Retry, "failed", rep.Failed)
 }
 
 // deliver is the outbox job: another attempt at the digests due. It logs
@@ -366,7 +425,7 @@ func (d *Daemon) deliver(ctx context.Context) {
 	if rep == (mail.Report{}) {
 		level = slog.LevelDebug
 	}
-	finished(ctx, log, level, err, "duration", elapsed, "sent", rep.Sent, "retry", rep.Retry, "failed", rep.Failed)
+	finished(ctx, log, level, err, "duration_s", seconds(elapsed), "sent", rep.Sent, "retry", rep.Retry, "failed", rep.Failed)
 }
 
 // deliverDue delivers the digests due, finding the stories of each window
@@ -390,6 +449,11 @@ func finished(ctx context.Context, log *slog.Logger, level slog.Level, err error
 		log.Log(ctx, level, "job finished", attrs...)
 	}
 }
+
+// seconds is how durations are logged, under keys ending in "_s": a
+// number in JSON and text alike (a time.Duration is nanoseconds in JSON),
+// to the millisecond.
+func seconds(d time.Duration) float64 { return d.Round(time.Millisecond).Seconds() }
 
 // acquire takes the semaphore sem unless ctx ends first.
 func acquire(ctx context.Context, sem chan struct{}) bool {

@@ -3,12 +3,14 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"mediadigest/mail"
 	"mediadigest/pipeline"
+	"mediadigest/store"
 )
 
 // metrics are the daemon's Prometheus series, in a registry of their own
@@ -16,11 +18,21 @@ import (
 //
 // Counters count what this process did since it started. Gauges that
 // describe the store (articles, outbox, last success) are read from it at
-// every scrape, so they are right from the first scrape after a restart;
-// stories and removed paragraphs come with the ProcessReport of each crawl
-// whose pass over the derived views was full (the first after a start is).
+// every scrape, so they are right from the first scrape after a restart.
+// Stories and removed paragraphs would cost a read of every clean view per
+// scrape: they are counted in the store once at start-up, then taken from
+// the ProcessReport of each crawl whose pass over the derived views was
+// full (the first after a start is). Until the start-up count is done
+// they are absent, not 0, so that no graph or alert takes a restart for
+// an empty store.
 type metrics struct {
 	reg *prometheus.Registry
+
+	// derivedMu orders the two writers of stories and removed: a
+	// start-up count read before a crawl's full pass must not replace
+	// the pass's newer report.
+	derivedMu    sync.Mutex
+	derivedKnown bool
 
 	pagesFetched *prometheus.CounterVec
 	pagesFailed  *prometheus.CounterVec
@@ -60,11 +72,11 @@ func newMetrics() *metrics {
 		}, []string{"outlet", "result"}),
 		stories: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "mediadigest_stories",
-			Help: "Stories (groups of republished articles), as of the latest full pass over the derived views.",
+			Help: "Stories (groups of republished articles) in the store, as counted at start-up or by the latest full pass over the derived views; absent until the first of them.",
 		}),
 		removed: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "mediadigest_paragraphs_removed",
-			Help: "Paragraphs the clean view leaves out, over all stored articles, by reason, as of the latest full pass over the derived views.",
+			Help: "Paragraphs the clean view leaves out, over all stored articles, by reason, as counted at start-up or by the latest full pass over the derived views.",
 		}, []string{"reason"}),
 		digestsQueue: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "mediadigest_digests_queued_total",
@@ -103,11 +115,36 @@ func newMetrics() *metrics {
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.pagesFetched, m.pagesFailed, m.articles, m.crawlRuns, m.stories, m.removed,
+		m.pagesFetched, m.pagesFailed, m.articles, m.crawlRuns, m.removed,
 		m.digestsQueue, m.deliveries, m.duration,
 		m.stored, m.outbox, m.lastSuccess, m.failuresInARow, m.storeReadErrors,
 	)
 	return m
+}
+
+// setDerived sets the stories and removed paragraphs of the whole store,
+// registering the stories gauge the first time so that it is absent until
+// then.
+func (m *metrics) setDerived(stories int, removed map[string]int) {
+	if !m.derivedKnown {
+		m.reg.MustRegister(m.stories)
+		m.derivedKnown = true
+	}
+	m.stories.Set(float64(stories))
+	m.removed.Reset()
+	for reason, n := range removed {
+		m.removed.WithLabelValues(reason).Set(float64(n))
+	}
+}
+
+// derivedFromStore sets the derived-view gauges from the start-up count of
+// the store, unless a full pass has reported newer ones meanwhile.
+func (m *metrics) derivedFromStore(c store.DerivedCounts) {
+	m.derivedMu.Lock()
+	defer m.derivedMu.Unlock()
+	if !m.derivedKnown {
+		m.setDerived(c.Stories, c.Removed)
+	}
 }
 
 // crawled records one crawl job, which ended with err and was cancelled
@@ -135,11 +172,9 @@ func (m *metrics) crawled(rep pipeline.CrawlReport, err error, cancelled bool) {
 	// A full pass went over every stored article, so its report replaces
 	// the previous one whole; a partial one counts only what it derived.
 	if rep.Derived.Full {
-		m.stories.Set(float64(rep.Derived.Stories))
-		m.removed.Reset()
-		for reason, n := range rep.Derived.Removed {
-			m.removed.WithLabelValues(reason).Set(float64(n))
-		}
+		m.derivedMu.Lock()
+		defer m.derivedMu.Unlock()
+		m.setDerived(rep.Derived.Stories, rep.Derived.Removed)
 	}
 }
 

@@ -79,7 +79,10 @@ func previousScheduled(s cron.Schedule, t time.Time) time.Time {
 // one). It starts where the last one ended, so nothing is missed or sent
 // twice across restarts and downtime; a first digest covers one schedule
 // period. ok is false when the subscriber's windows already reach t (the
-// run is a repeat, or a digest was sent by hand with `digest -send`).
+// run is a repeat, or a digest was sent by hand with `digest -send`). It
+// holds the stories that arrived in it (model.ByArrival), so an article
+// crawled after a digest went out reaches the next one even when it was
+// published before.
 func digestWindow(s cron.Schedule, t, lastEnd time.Time) (win model.Window, ok bool) {
 	from := lastEnd
 	if from.IsZero() {
@@ -90,7 +93,7 @@ func digestWindow(s cron.Schedule, t, lastEnd time.Time) (win model.Window, ok b
 	if !from.Before(t) {
 		return model.Window{}, false
 	}
-	return model.Window{From: from, To: t}, true
+	return model.Window{From: from, To: t, Basis: model.ByArrival}, true
 }
 
 // missedWindow is the catch-up digest of a subscriber at start-up (now):

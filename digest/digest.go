@@ -57,30 +57,28 @@ func DayWindow(day time.Time, loc *time.Location) model.Window {
 }
 
 // Build selects and orders the stories sub sees in win (SPEC §8). Only
-// stories whose headline was published inside win count. Topics keep the
+// stories the window holds count (model.Window.Holds). Topics keep the
 // order of topics, with "other" last; empty topics are left out. Within a
 // topic, stories carried by more outlets come first, then newer ones, then
 // by URL so that equal inputs give equal digests.
+//
+// A story is shown once, under the topic of highest score (model.Story.Scores)
+// among those sub follows, ties going to the topic listed first: a story on
+// oil talks in parliament that scores best for politics still reaches a
+// subscriber who follows only energy. Stories without Scores count for their
+// Topic alone.
 func Build(stories []model.Story, topics []model.Topic, sub Subscriber, win model.Window, o Options) model.Digest {
 	o = o.withDefaults()
 	day := win.To.Add(-time.Nanosecond).In(o.Location)
 
 	byTopic := map[string][]model.Story{}
-	known := map[string]bool{}
-	for _, t := range topics {
-		known[t.ID] = true
-	}
 	for _, s := range stories {
-		if !win.Contains(s.Headline.Published) {
+		if !win.Holds(s) {
 			continue
 		}
-		id := s.Topic
-		// A topic removed from the config after classification leaves its
-		// stories unclassified rather than lost.
-		if !known[id] {
-			id = model.OtherTopicID
+		if id := sub.section(s, topics); id != "" {
+			byTopic[id] = append(byTopic[id], s)
 		}
-		byTopic[id] = append(byTopic[id], s)
 	}
 
 	sections := make([]model.Topic, 0, len(topics)+1)
@@ -91,7 +89,7 @@ func Build(stories []model.Story, topics []model.Topic, sub Subscriber, win mode
 		Date:       day.Format(time.DateOnly),
 		JalaliDate: jalali.Of(day).String(),
 		Timezone:   o.Location.String(),
-		Window:     model.Window{From: win.From.UTC(), To: win.To.UTC()},
+		Window:     model.Window{From: win.From.UTC(), To: win.To.UTC(), Basis: win.Basis},
 		Subscriber: sub.Email,
 		Topics:     []model.DigestTopic{},
 	}
@@ -129,6 +127,37 @@ func JSON(d model.Digest) ([]byte, error) {
 
 func (sub Subscriber) wants(topic string) bool {
 	return len(sub.Topics) == 0 || slices.Contains(sub.Topics, topic)
+}
+
+// section returns the topic s is shown under for sub (see Build), "" when s
+// matches only topics sub does not follow, and model.OtherTopicID when it
+// matches none of topics: a topic removed from the config after
+// classification leaves its stories unclassified rather than lost.
+func (sub Subscriber) section(s model.Story, topics []model.Topic) string {
+	if s.Scores == nil {
+		if !slices.ContainsFunc(topics, func(t model.Topic) bool { return t.ID == s.Topic }) {
+			return model.OtherTopicID
+		}
+		if !sub.wants(s.Topic) {
+			return ""
+		}
+		return s.Topic
+	}
+	best, top, matched := "", 0, false
+	for _, t := range topics {
+		n := s.Scores[t.ID]
+		if n <= 0 {
+			continue
+		}
+		matched = true
+		if n > top && sub.wants(t.ID) {
+			best, top = t.ID, n
+		}
+	}
+	if !matched {
+		return model.OtherTopicID
+	}
+	return best
 }
 
 func (o Options) withDefaults() Options {

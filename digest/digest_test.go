@@ -3,6 +3,7 @@ package digest
 import (
 	"encoding/json"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -160,6 +161,99 @@ func TestBuild(t *testing.T) {
 			}
 			if got.Topics == nil {
 				t.Error("Topics is nil; it must encode as []")
+			}
+		})
+	}
+}
+
+// TestBuildTopicPerSubscriber: each subscriber sees a story under the best
+// of the topics they follow, by the story's per-topic scores.
+func TestBuildTopicPerSubscriber(t *testing.T) {
+	topics := []model.Topic{
+		{ID: "energy", Name: "انرژی"},
+		{ID: "politics", Name: "سیاست"},
+		{ID: "currency", Name: "ارز و طلا"},
+	}
+	at := time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)
+	story := func(id, title, topic string, scores map[string]int) model.Story {
+		at = at.Add(time.Minute)
+		return model.Story{
+			ID:       id,
+			Headline: model.Article{URL: "https://www.isna.ir/news/" + id, Outlet: "isna", Title: title, Published: at},
+			Topic:    topic,
+			Scores:   scores,
+		}
+	}
+	stories := []model.Story{
+		story("oil-in-parliament", "بررسی قرارداد نفتی در مجلس", "politics", map[string]int{"politics": 6, "energy": 3}),
+		story("gas-dollar", "صادرات گاز و درآمد دلاری", "energy", map[string]int{"energy": 3, "currency": 3}),
+		story("dollar-oil", "نرخ دلار پس از افت قیمت نفت", "currency", map[string]int{"currency": 4, "energy": 3}),
+		story("minister", "سفر وزیر امور خارجه به باکو", "politics", map[string]int{"politics": 3}),
+		story("cinema", "مراسم بزرگداشت داریوش مهرجویی", "", map[string]int{}),
+		story("snow", "بارش برف در تهران", "weather", map[string]int{"weather": 5}), // topic since removed
+		story("power-cut", "خاموشی برق در تابستان", "energy", nil),                  // classified before Scores
+		story("ambassador", "سفیر جدید در مسکو", "politics", nil),
+	}
+	tests := []struct {
+		name   string
+		topics []string
+		want   map[string][]string // section → story ids, newest first
+	}{
+		{
+			name: "no topic list: the overall best, else other",
+			want: map[string][]string{
+				"energy":   {"power-cut", "gas-dollar"},
+				"politics": {"ambassador", "minister", "oil-in-parliament"},
+				"currency": {"dollar-oil"},
+				"other":    {"snow", "cinema"},
+			},
+		},
+		{
+			name:   "the best among the followed topics",
+			topics: []string{"energy", "currency"},
+			want: map[string][]string{
+				"energy":   {"power-cut", "gas-dollar", "oil-in-parliament"},
+				"currency": {"dollar-oil"},
+			},
+		},
+		{
+			name:   "ties by config order, not the subscriber's",
+			topics: []string{"currency", "energy"},
+			want: map[string][]string{
+				"energy":   {"power-cut", "gas-dollar", "oil-in-parliament"},
+				"currency": {"dollar-oil"},
+			},
+		},
+		{
+			name:   "one followed topic takes every story it matched",
+			topics: []string{"currency"},
+			want:   map[string][]string{"currency": {"dollar-oil", "gas-dollar"}},
+		},
+		{
+			name:   "other holds only stories of no configured topic",
+			topics: []string{"energy", "other"},
+			want: map[string][]string{
+				"energy": {"power-cut", "dollar-oil", "gas-dollar", "oil-in-parliament"},
+				"other":  {"snow", "cinema"},
+			},
+		},
+		{
+			name:   "without Scores, Topic alone",
+			topics: []string{"politics"},
+			want:   map[string][]string{"politics": {"ambassador", "minister", "oil-in-parliament"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Build(stories, topics, Subscriber{Email: "desk@example.com", Topics: tt.topics}, sampleDay(t), Options{Location: tehran(t)})
+			got := map[string][]string{}
+			for _, dt := range d.Topics {
+				for _, s := range dt.Stories {
+					got[dt.ID] = append(got[dt.ID], s.ID)
+				}
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("sections = %v, want %v", got, tt.want)
 			}
 		})
 	}

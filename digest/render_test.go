@@ -117,6 +117,12 @@ func TestHTML(t *testing.T) {
 		if !strings.Contains(td, `dir="rtl"`) || !strings.Contains(td, "text-align:right") {
 			t.Errorf("cell without dir=rtl and text-align:right: %s", td)
 		}
+		// A long URL in a title or summary must wrap, not widen the page
+		// past a phone's screen. Only "anywhere" and "break-word" lower a
+		// table cell's minimum width; overflow-wrap:break-word does not.
+		if !strings.Contains(td, "overflow-wrap:anywhere") || !strings.Contains(td, "word-break:break-word") {
+			t.Errorf("cell without overflow-wrap:anywhere and word-break:break-word: %s", td)
+		}
 	}
 }
 

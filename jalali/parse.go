@@ -186,25 +186,33 @@ func checkDay(y, m, d int) (Date, error) {
 
 // ParseDay reads a calendar day as typed on the command line: Gregorian
 // "2026-11-18" or Jalali "1405/08/27", with ASCII or Persian digits and
-// either separator; years from 1700 on are Gregorian.
+// either separator; years from 1700 on are Gregorian. Its errors name the
+// forms it reads.
 func ParseDay(s string) (Date, error) {
+	d, err := parseDay(s)
+	if err != nil {
+		return Date{}, fmt.Errorf("jalali: cannot read day %q: %w; want 2026-11-18 or 1405/08/27", s, err)
+	}
+	return d, nil
+}
+
+func parseDay(s string) (Date, error) {
 	parts := strings.FieldsFunc(persian.ASCIIDigits(strings.TrimSpace(s)), func(r rune) bool {
 		return r == '-' || r == '/'
 	})
 	if len(parts) != 3 || !isNumber(parts[0]) || !isNumber(parts[1]) || !isNumber(parts[2]) {
-		return Date{}, fmt.Errorf("jalali: cannot read day %q: want 2026-11-18 or 1405/08/27", s)
+		return Date{}, errors.New("not a date")
 	}
 	y, m, d := atoi(parts[0]), atoi(parts[1]), atoi(parts[2])
-	if y >= 1700 {
+	switch {
+	case y >= 1700:
 		t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
 		if t.Year() != y || int(t.Month()) != m || t.Day() != d {
-			return Date{}, fmt.Errorf("jalali: cannot read day %q: no such Gregorian day", s)
+			return Date{}, errors.New("no such day")
 		}
 		return FromGregorian(y, time.Month(m), d), nil
+	case d >= 1200:
+		return Date{}, errors.New("the year comes first")
 	}
-	date, err := checkDay(y, m, d)
-	if err != nil {
-		return Date{}, fmt.Errorf("jalali: cannot read day %q: %w", s, err)
-	}
-	return date, nil
+	return checkDay(y, m, d)
 }

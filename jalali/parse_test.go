@@ -1,7 +1,6 @@
 package jalali
 
 import (
-	"strings"
 	"testing"
 	"time"
 )
@@ -110,11 +109,28 @@ func TestParseDay(t *testing.T) {
 			t.Errorf("ParseDay(%q) = %v, want %v", tt.in, got, tt.want)
 		}
 	}
-	for _, in := range []string{"", "2026-02-30", "1404/12/30", "yesterday", "2026-11", "0001/01/01"} {
-		if d, err := ParseDay(in); err == nil {
-			t.Errorf("ParseDay(%q) = %v, want an error", in, d)
-		} else if !strings.HasPrefix(err.Error(), "jalali: cannot read day ") {
-			t.Errorf("ParseDay(%q) error %q does not name the day", in, err)
+}
+
+func TestParseDayErrors(t *testing.T) {
+	tests := []struct{ in, reason string }{
+		{"", "not a date"},
+		{"yesterday", "not a date"},
+		{"2026-11", "not a date"},
+		{"2026-02-30", "no such day"},
+		{"1404/12/30", "no such day 1404/12/30"},
+		{"26/11/2026", "the year comes first"},
+		{"۲۷/۰۸/۱۴۰۵", "the year comes first"},
+		{"0001/01/01", "year 1 is not a Jalali year of news"},
+	}
+	for _, tt := range tests {
+		d, err := ParseDay(tt.in)
+		if err == nil {
+			t.Errorf("ParseDay(%q) = %v, want an error", tt.in, d)
+			continue
+		}
+		want := `jalali: cannot read day "` + tt.in + `": ` + tt.reason + "; want 2026-11-18 or 1405/08/27"
+		if err.Error() != want {
+			t.Errorf("ParseDay(%q) error = %q, want %q", tt.in, err, want)
 		}
 	}
 }

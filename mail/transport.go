@@ -242,6 +242,8 @@ func (s *sockets) closeAll() {
 // File writes each message as <dir>/<Message-ID>.eml, for mail.transport:
 // file. The write is atomic (a temporary file renamed), so a reader never
 // sees half a message and a resend replaces the file with the same content.
+// Files are readable by all (0644), for a pickup service running as another
+// user.
 type File struct {
 	dir string
 }
@@ -274,7 +276,9 @@ func (f *File) write(m *gomail.Msg) error {
 		return fmt.Errorf("mail: write %s: %w", path, err)
 	}
 	_, err = m.WriteTo(tmp)
-	err = errors.Join(err, tmp.Sync(), tmp.Close())
+	// CreateTemp makes the file 0600. Chmod, unlike the mode of a create,
+	// is not narrowed by the umask.
+	err = errors.Join(err, tmp.Chmod(0o644), tmp.Sync(), tmp.Close())
 	if err == nil {
 		err = os.Rename(tmp.Name(), path)
 	}

@@ -218,6 +218,16 @@ func TestFileTransport(t *testing.T) {
 	if len(entries) != 2 {
 		t.Fatalf("%s holds %d files, want 2 (no temporary files left)", dir, len(entries))
 	}
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A mail pickup service reads the files as another user.
+		if got := info.Mode().Perm(); got != 0o644 {
+			t.Errorf("%s has mode %v, want -rw-r--r--", e.Name(), got)
+		}
+	}
 	for _, m := range msgs {
 		id := strings.Trim(m.GetMessageID(), "<>")
 		b, err := os.ReadFile(filepath.Join(dir, id+".eml"))

@@ -63,6 +63,13 @@ type Story struct {
 	Headline Article
 	Also     []Article
 	Topic    string // topic id, or "" when no topic matched
+	// Scores are the scores of the topics that matched, by topic id
+	// (topics.Classifier.Scores), so that a digest can show the story under
+	// the best of the topics its subscriber follows. Nil when unknown.
+	Scores map[string]int
+	// Arrived is the earliest Arrival of its articles: a story that was
+	// news once does not come back when another outlet republishes it.
+	Arrived time.Time
 }
 
 // Outlets is the number of distinct outlets that carry the story.
@@ -74,15 +81,53 @@ func (s Story) Outlets() int {
 	return len(seen)
 }
 
-// Window is a half-open interval [From, To) of published times.
+// Window is a half-open interval [From, To) of time. Basis says which time
+// of a story must fall inside it: its headline's published time (a day's
+// digest, SPEC §8), or when the story arrived (a scheduled digest, which
+// must also carry what was published before its start but crawled after
+// the previous digest went out).
 type Window struct {
-	From time.Time `json:"from"`
-	To   time.Time `json:"to"`
+	From  time.Time `json:"from"`
+	To    time.Time `json:"to"`
+	Basis Basis     `json:"basis,omitempty"`
 }
+
+// Basis is the time a Window is laid over.
+type Basis string
+
+const (
+	ByPublished Basis = ""        // the headline's published time
+	ByArrival   Basis = "arrival" // Story.Arrived
+)
 
 // Contains reports whether t falls inside the window.
 func (w Window) Contains(t time.Time) bool {
 	return !t.Before(w.From) && t.Before(w.To)
+}
+
+// Holds reports whether the story belongs to the window, on its basis.
+func (w Window) Holds(s Story) bool {
+	if w.Basis == ByArrival {
+		return w.Contains(s.Arrived)
+	}
+	return w.Contains(s.Headline.Published)
+}
+
+// LateArrival bounds how late after its publication an article still
+// counts as news: a scheduled digest takes an article when it arrives, up
+// to this long after its published time; an article found later (a
+// backfill of past days) stays with its published day and reaches only
+// that day's digest.
+const LateArrival = 7 * 24 * time.Hour
+
+// Arrival is when an article became news for scheduled digests: the later
+// of its published and first-seen times, or its published time when it was
+// first seen more than LateArrival after it.
+func (a *Article) Arrival() time.Time {
+	if a.FirstSeen.After(a.Published) && a.FirstSeen.Sub(a.Published) <= LateArrival {
+		return a.FirstSeen
+	}
+	return a.Published
 }
 
 // Digest is the content of one mail for one subscriber and one window, in

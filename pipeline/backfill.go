@@ -83,7 +83,7 @@ func (p *Pipeline) Backfill(ctx context.Context, id string, first, last jalali.D
 	if len(pending) > 0 {
 		p.log.Info("days still being backfilled by other processes: the last to finish recomputes the derived views",
 			"outlet", id, "days", len(pending), "first", pending[0].String())
-	} else if _, err := p.Process(context.WithoutCancel(ctx)); err != nil {
+	} else if _, err := p.derive(ctx); err != nil {
 		errs = append(errs, err)
 	}
 	if ctx.Err() != nil {

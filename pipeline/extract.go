@@ -1,11 +1,15 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"mediadigest/dedupe"
 	"mediadigest/model"
@@ -30,10 +34,13 @@ func (p *Pipeline) Extract(ctx context.Context, id, src string) (model.Article, 
 		if page, err = os.ReadFile(src); err != nil {
 			return model.Article{}, fmt.Errorf("extract: %w", err)
 		}
-		pageURL = o.BaseURL + "/" // relative links resolve against the outlet
+		pageURL = savedURL(page, o.BaseURL)
 	}
-	a, err := scrape.Extract(o.Profile, pageURL, page, p.cfg.Location)
+	a, err := scrape.Extract(o.Profile, pageURL, page)
 	if err != nil {
+		if pageURL != src {
+			err = fmt.Errorf("%s: %w", src, err)
+		}
 		return model.Article{}, err
 	}
 	if canon, ok := scrape.Canonical(o, a.URL); ok {
@@ -49,7 +56,36 @@ func (p *Pipeline) Extract(ctx context.Context, id, src string) (model.Article, 
 	}
 	a.Clean = dedupe.CleanArticle(a.Lead, a.Raw, p.rules[id], learned[id])
 	_, a.Topics = p.classifier.Classify(a.Title, body(&a))
+	// A page stored already tells its story; a new one has none yet.
+	if stored, err := p.store.Article(ctx, a.URL); err == nil {
+		a.Story = stored.Story
+	}
+	// Lists are printed as [] when empty, as export prints them.
+	for _, l := range []*[]string{&a.Tags, &a.Topics, &a.Paragraphs} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
+	if a.Removed == nil {
+		a.Removed = []model.Removed{}
+	}
 	return a, nil
+}
+
+// savedURL is the address of a page saved to a file: the canonical link it
+// names, else its og:url, else the outlet's home page, against which its
+// relative links then resolve.
+func savedURL(page []byte, base string) string {
+	if doc, err := goquery.NewDocumentFromReader(bytes.NewReader(page)); err == nil {
+		for _, sel := range []string{`link[rel="canonical"]`, `meta[property="og:url"]`} {
+			n := doc.Find(sel).First()
+			u := n.AttrOr("href", n.AttrOr("content", ""))
+			if pu, err := url.Parse(strings.TrimSpace(u)); err == nil && pu.IsAbs() && (pu.Scheme == "http" || pu.Scheme == "https") {
+				return pu.String()
+			}
+		}
+	}
+	return base + "/"
 }
 
 // Reprocess extracts every stored raw page again with the current profiles
@@ -67,7 +103,7 @@ func (p *Pipeline) Reprocess(ctx context.Context, id string) (int, error) {
 	for _, oid := range ids {
 		o := p.outlets[oid]
 		err := p.store.ForEachRawPage(ctx, oid, func(url string, page []byte) error {
-			a, err := scrape.Extract(o.Profile, url, page, p.cfg.Location)
+			a, err := scrape.Extract(o.Profile, url, page)
 			if err != nil {
 				p.log.Warn("reprocess: page no longer extracts", "outlet", oid, "url", url, "err", err)
 				return nil

@@ -81,7 +81,7 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger, opts ...Option) 
 		now:        time.Now,
 		outlets:    map[string]scrape.Outlet{},
 		rules:      map[string]dedupe.Rules{},
-		classifier: topics.New(cfg.Topics),
+		classifier: topics.New(cfg.Topics, topics.WithMinScore(cfg.Digest.MinScore)),
 		names:      map[string]string{},
 		holder:     defaultHolder(),
 	}
@@ -96,7 +96,6 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger, opts ...Option) 
 		MaxBody:     int64(cfg.Crawl.MaxBody),
 		Retries:     retries(cfg.Crawl.Retries),
 		Logger:      log,
-		Location:    cfg.Location,
 	})
 	byName := map[string]string{}
 	for _, o := range cfg.Outlets {
@@ -235,13 +234,29 @@ func (p *Pipeline) Crawl(ctx context.Context, ids []string) (CrawlReport, error)
 			break
 		}
 	}
-	// What was stored is processed even when the crawl was cancelled, so a
-	// stopped daemon leaves no article without its clean view.
 	var err error
-	if rep.Derived, err = p.Process(context.WithoutCancel(ctx)); err != nil {
+	if rep.Derived, err = p.derive(ctx); err != nil {
 		errs = append(errs, err)
 	}
 	return rep, errors.Join(errs...)
+}
+
+// derive runs Process unless ctx is done, and lets a cancellation stop it
+// between batches. A shutdown must not wait for a pass over the whole
+// store (a daemon's first pass is a full one): what a stopped pass left
+// underived is taken up by the next one, which starts at the earliest
+// article without its views, and by every process's first, full, pass.
+func (p *Pipeline) derive(ctx context.Context) (ProcessReport, error) {
+	if ctx.Err() != nil {
+		p.log.Info("stopping: the derived views of what was stored are left to the next pass")
+		return ProcessReport{}, nil
+	}
+	rep, err := p.Process(ctx)
+	if err != nil && ctx.Err() != nil {
+		p.log.Info("stopping: derived views pass cut short; the next pass completes it")
+		return rep, nil
+	}
+	return rep, err
 }
 
 // record stores the outcome of one crawl run. A run cut short by
@@ -258,10 +273,19 @@ func (p *Pipeline) record(ctx context.Context, start time.Time, st scrape.Stats,
 		Fetched: st.Fetched, New: st.New, Updated: st.Updated, Unchanged: st.Unchanged,
 		Failed: st.Failed, Failures: st.Failures, Blocked: st.Blocked,
 	}
-	if err != nil {
+	switch {
+	case err != nil:
 		run.Err = err.Error()
-	} else if st.Blocked {
+	case st.Blocked:
 		run.Err = "blocked by a challenge page (ArvanCloud): the outlet refuses the crawler"
+	case st.Failed > 0 && st.New+st.Updated+st.Unchanged == 0:
+		// Every page failing is how a changed page layout shows: the
+		// outlet is failing even though its feeds answer.
+		run.Err = fmt.Sprintf("every page fetched failed (%d)", st.Failed)
+		if len(st.Errors) > 0 {
+			e := st.Errors[0]
+			run.Err += fmt.Sprintf(", e.g. %s %s: %s", e.Reason, e.URL, e.Message)
+		}
 	}
 	return p.store.RecordCrawl(ctx, run)
 }
@@ -535,23 +559,39 @@ func body(a *model.Article) []string {
 	return append([]string{a.Lead}, a.Paragraphs...)
 }
 
-// Stories returns the stories whose headline was published in win, each
-// with its topic.
+// Stories returns the stories of win, each with its topic: those whose
+// headline was published in it, or on an arrival basis those that arrived
+// in it (model.Window.Holds). A window on an arrival basis sees only the
+// articles first seen before its end, so a digest rendered again (a retry)
+// holds what it held when it was due.
 func (p *Pipeline) Stories(ctx context.Context, win model.Window) ([]model.Story, error) {
 	// Every article of a story lies within the story window of its first
-	// one, so this range holds every story whose headline is in win.
-	articles, err := p.store.Articles(ctx, store.ArticleQuery{
-		Since: win.From.Add(-p.cfg.Cleaning.StoryWindow.D()), Until: win.To,
-	})
+	// one, so this range holds every story whose headline is in win, and
+	// every story with an article that arrived in it.
+	since := win.From.Add(-p.cfg.Cleaning.StoryWindow.D())
+	if win.Basis == model.ByArrival {
+		since = since.Add(-model.LateArrival)
+	}
+	articles, err := p.store.Articles(ctx, store.ArticleQuery{Since: since, Until: win.To})
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
+	if win.Basis == model.ByArrival {
+		articles = slices.DeleteFunc(articles, func(a model.Article) bool { return !a.FirstSeen.Before(win.To) })
+	}
 	var out []model.Story
 	for _, s := range dedupe.Group(articles, dedupe.IndexOptions{Window: p.cfg.Cleaning.StoryWindow.D()}) {
-		if !win.Contains(s.Headline.Published) {
+		s.Arrived = s.Headline.Arrival()
+		for i := range s.Also {
+			if t := s.Also[i].Arrival(); t.Before(s.Arrived) {
+				s.Arrived = t
+			}
+		}
+		if !win.Holds(s) {
 			continue
 		}
-		s.Topic, _ = p.classifier.Classify(s.Headline.Title, body(&s.Headline))
+		s.Scores = p.classifier.Scores(s.Headline.Title, body(&s.Headline))
+		s.Topic = p.classifier.Best(s.Scores)
 		out = append(out, s)
 	}
 	return out, nil
@@ -734,13 +774,74 @@ func (p *Pipeline) Send(ctx context.Context, win model.Window, emails []string) 
 		return mail.Report{}, err
 	}
 	d.Render = p.BatchRender()
-	for _, s := range p.cfg.Subscribers {
-		if len(emails) > 0 && !slices.Contains(emails, s.Email) {
-			continue
-		}
+	for _, s := range p.subscribers(emails) {
 		if _, _, err := d.Enqueue(ctx, s.Email, win, p.now()); err != nil {
 			return mail.Report{}, err
 		}
 	}
 	return d.Deliver(ctx, p.now())
+}
+
+// NewsReport is what SendNew did: the deliveries, and the subscribers
+// with nothing new since their last digest.
+type NewsReport struct {
+	mail.Report
+	NothingNew int
+}
+
+// SendNew delivers to each subscriber (all when emails is empty) what
+// arrived since their last digest, as a scheduled digest does
+// (model.ByArrival): the window runs from the end of their latest one, or
+// from a day ago for a first digest, to now. A subscriber with nothing
+// new gets no mail and no outbox row, so their next window still starts
+// where the last one ended.
+func (p *Pipeline) SendNew(ctx context.Context, emails []string) (NewsReport, error) {
+	d, err := p.Deliverer()
+	if err != nil {
+		return NewsReport{}, err
+	}
+	d.Render = p.BatchRender()
+	now := p.now()
+	var rep NewsReport
+	stories := map[model.Window][]model.Story{}
+	for _, s := range p.subscribers(emails) {
+		from, ok, err := p.store.LastWindowEnd(ctx, s.Email)
+		if err != nil {
+			return rep, fmt.Errorf("pipeline: %w", err)
+		}
+		if !ok {
+			from = now.Add(-24 * time.Hour)
+		}
+		win := model.Window{From: from, To: now, Basis: model.ByArrival}
+		if !from.Before(now) {
+			rep.NothingNew++
+			continue
+		}
+		if _, ok := stories[win]; !ok {
+			if stories[win], err = p.Stories(ctx, win); err != nil {
+				return rep, err
+			}
+		}
+		if len(p.build(stories[win], s, win).Topics) == 0 {
+			rep.NothingNew++
+			continue
+		}
+		if _, _, err := d.Enqueue(ctx, s.Email, win, now); err != nil {
+			return rep, err
+		}
+	}
+	rep.Report, err = d.Deliver(ctx, now)
+	return rep, err
+}
+
+// subscribers returns the configured subscribers named in emails, or
+// every one when emails is empty.
+func (p *Pipeline) subscribers(emails []string) []config.Subscriber {
+	var out []config.Subscriber
+	for _, s := range p.cfg.Subscribers {
+		if len(emails) == 0 || slices.Contains(emails, s.Email) {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -62,7 +63,7 @@ func TestIncrementalProcess(t *testing.T) {
 			continue
 		}
 		o := p.outlets[pg.Outlet]
-		a, err := scrape.Extract(o.Profile, pg.URL, pg.HTML, c.Location())
+		a, err := scrape.Extract(o.Profile, pg.URL, pg.HTML)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -146,4 +147,57 @@ func views(t *testing.T, st *store.Store) map[string]string {
 		out[a.URL] = fmt.Sprintf("%s %q %s", a.Story, a.Topics, clean)
 	}
 	return out
+}
+
+// TestShutdownLeavesViewsToNextPass: a crawl stopped by a shutdown does
+// not hold it up with a pass over the store; what it stored is derived by
+// the next pass.
+func TestShutdownLeavesViewsToNextPass(t *testing.T) {
+	c := corpus.Generate(corpus.PerDay/4, 7)
+	srv := httptest.NewServer(c.Handler())
+	defer srv.Close()
+	cfg, err := config.Demo(srv.URL, srv.URL, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := testStore(t, cfg)
+	p, err := New(cfg, st, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range c.Len() {
+		pg := c.Page(i)
+		a, err := scrape.Extract(p.outlets[pg.Outlet].Profile, pg.URL, pg.HTML)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.Outlet = pg.Outlet
+		if _, err := p.sink(t.Context(), scrape.Page{Article: a, Body: pg.HTML, Fetched: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stopped, stop := context.WithCancel(t.Context())
+	stop()
+	if rep, err := p.derive(stopped); err != nil || rep.Articles != 0 {
+		t.Fatalf("derive after the shutdown: %+v, %v; want nothing done and no error", rep, err)
+	}
+	if _, err := p.Process(stopped); !errors.Is(err, context.Canceled) {
+		t.Errorf("Process with its context cancelled: %v, want it to stop with context.Canceled", err)
+	}
+	ch, err := st.Changes(t.Context(), time.Now())
+	if err != nil || !ch.Found {
+		t.Fatalf("changes %+v, %v: the stored articles should wait underived", ch, err)
+	}
+	if rep, err := p.Process(t.Context()); err != nil || rep.Articles != c.Len() {
+		t.Errorf("the next pass: %+v, %v; want all %d articles derived", rep, err, c.Len())
+	}
+	arts, err := st.Articles(t.Context(), store.ArticleQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range arts {
+		if a.Story == "" || a.Clean.Paragraphs == nil {
+			t.Fatalf("%s has no derived view after the next pass", a.URL)
+		}
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"mediadigest/profile"
 	"mediadigest/scrape"
@@ -36,7 +35,7 @@ func TestMehrExampleProfile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := scrape.Extract(p, "https://www.mehrnews.com/news/6012345", body, time.UTC)
+	a, err := scrape.Extract(p, "https://www.mehrnews.com/news/6012345", body)
 	if err != nil {
 		t.Fatalf("the Mehr profile does not read an ISNA-family page: %v", err)
 	}

@@ -17,6 +17,10 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
+	// Profiles name zones by IANA name, on hosts without a zone
+	// database (containers, Windows) too.
+	_ "time/tzdata"
 
 	"go.yaml.in/yaml/v3"
 
@@ -25,6 +29,19 @@ import (
 
 //go:embed builtin/*.yaml
 var builtin embed.FS
+
+// DefaultTimezone is the zone of page dates when a profile names none:
+// the Iranian outlets print Tehran time.
+const DefaultTimezone = "Asia/Tehran"
+
+// tehran is DefaultTimezone loaded; the embedded zone database has it.
+var tehran = func() *time.Location {
+	loc, err := time.LoadLocation(DefaultTimezone)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
 
 // Profile is the knowledge of one outlet family. Relative URLs resolve
 // against the outlet's base URL.
@@ -63,6 +80,22 @@ type Profile struct {
 	Datelines []string `yaml:"datelines"`
 
 	Archive Archive `yaml:"archive"`
+
+	// Timezone is the IANA zone the outlet's pages show their times in
+	// (visible dates, archive times, ISO times without an offset); empty
+	// means DefaultTimezone. It is the outlet's, not the config's timezone,
+	// which only places schedules and digest days.
+	Timezone string `yaml:"timezone"`
+	loc      *time.Location
+}
+
+// Location is the zone of the outlet's page times: Timezone as loaded by
+// Parse, else DefaultTimezone.
+func (p *Profile) Location() *time.Location {
+	if p.loc == nil {
+		return tehran
+	}
+	return p.loc
 }
 
 // Selectors are CSS selectors (goquery/cascadia syntax). Empty selectors
@@ -132,7 +165,8 @@ func Load(ref string) (*Profile, error) {
 }
 
 // Parse decodes a profile strictly (unknown keys are errors) and validates
-// its regular expressions. Errors read "FILE:LINE: message".
+// its regular expressions and time zone. Errors read "FILE:LINE: message"
+// or "FILE: message".
 func Parse(file string, data []byte) (*Profile, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -164,6 +198,14 @@ func Parse(file string, data []byte) (*Profile, error) {
 	}
 	if c := p.Archive.Calendar; c != "" && c != "jalali" && c != "gregorian" {
 		problems = append(problems, fmt.Sprintf("%s: archive.calendar %q: want jalali or gregorian", file, c))
+	}
+	if p.Timezone != "" {
+		loc, err := time.LoadLocation(p.Timezone)
+		// "Local" would be the zone of whatever host runs the crawler.
+		if err != nil || p.Timezone == "Local" {
+			problems = append(problems, fmt.Sprintf("%s: timezone %q: unknown time zone (use an IANA name such as %s)", file, p.Timezone, DefaultTimezone))
+		}
+		p.loc = loc
 	}
 	if len(problems) > 0 {
 		return nil, errors.New(strings.Join(problems, "\n"))

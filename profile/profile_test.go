@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestBuiltinProfilesLoad(t *testing.T) {
@@ -54,6 +55,8 @@ func TestParseErrors(t *testing.T) {
 		{"bad calendar", "id: x\narticle_url: a\narchive: {calendar: lunar}\n", "archive.calendar"},
 		{"bad alias", "id: x\narticle_url: a\ncanonical: /{id}\narticle_aliases: ['((']\n", "article_aliases"},
 		{"alias without canonical", "id: x\narticle_url: a\narticle_aliases: [b]\n", "need canonical"},
+		{"unknown timezone", "id: x\narticle_url: a\ntimezone: Asia/Tehraan\n", `p.yaml: timezone "Asia/Tehraan": unknown time zone`},
+		{"host's timezone", "id: x\narticle_url: a\ntimezone: Local\n", `p.yaml: timezone "Local": unknown time zone`},
 		{"unknown builtin", "", ""},
 	}
 	for _, tt := range tests {
@@ -70,5 +73,42 @@ func TestParseErrors(t *testing.T) {
 				t.Fatalf("err = %v, want %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestTimezone: page times are read in the profile's zone, Tehran unless
+// it names another.
+func TestTimezone(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		offset     time.Duration // on 2026-11-18
+	}{
+		{"default", "id: x\narticle_url: a\n", 3*time.Hour + 30*time.Minute},
+		{"Kabul", "id: x\narticle_url: a\ntimezone: Asia/Kabul\n", 4*time.Hour + 30*time.Minute},
+		{"UTC", "id: x\narticle_url: a\ntimezone: UTC\n", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Parse("p.yaml", []byte(tt.yaml))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, off := time.Date(2026, 11, 18, 8, 45, 0, 0, p.Location()).Zone()
+			if got := time.Duration(off) * time.Second; got != tt.offset {
+				t.Errorf("offset %v, want %v", got, tt.offset)
+			}
+		})
+	}
+	for _, id := range BuiltinIDs() {
+		p, err := Builtin(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Location().String(); got != DefaultTimezone {
+			t.Errorf("%s: zone %s, want %s", id, got, DefaultTimezone)
+		}
+	}
+	if got := (&Profile{}).Location().String(); got != DefaultTimezone {
+		t.Errorf("unparsed profile: zone %s, want %s", got, DefaultTimezone)
 	}
 }

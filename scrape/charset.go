@@ -17,11 +17,20 @@ import (
 // inline scripts and styles before the declaration.
 const metaScanLimit = 8 << 10
 
+// utf8Majority is how many valid multi-byte UTF-8 characters a body must
+// hold per invalid byte to be read as UTF-8 when it declares nothing. A
+// UTF-8 page with a stray byte holds thousands per byte; a Persian page in
+// windows-1256 holds at most one per fifty invalid bytes, formed by
+// accident (measured on the sample outlets' pages).
+const utf8Majority = 50
+
 // decode converts an HTML body to valid UTF-8, finding its encoding the way
 // browsers do: byte-order mark, then the Content-Type header, then a <meta>
-// declaration in the first 8 KiB, then a guess. The guess is windows-1256
-// for bodies that are not valid UTF-8: Persian sites that declare nothing
-// use it, never windows-1252 (DetermineEncoding's default).
+// declaration in the first 8 KiB, then a guess. The guess is UTF-8 for
+// bodies that are UTF-8 but for a few stray bytes (see mostlyUTF8), else
+// windows-1256: Persian sites that declare nothing use it, never
+// windows-1252 (DetermineEncoding's default). Invalid bytes of a body read
+// as UTF-8 become U+FFFD.
 func decode(body []byte, contentType string) ([]byte, error) {
 	e, name, certain := charset.DetermineEncoding(body, contentType)
 	if !certain {
@@ -34,7 +43,7 @@ func decode(body []byte, contentType string) ([]byte, error) {
 		case strings.HasPrefix(name, "utf-16"):
 			// A meta tag cannot be read in UTF-16, so it lies (HTML spec).
 			e, name = nil, "utf-8"
-		case e == nil && utf8.Valid(body):
+		case e == nil && mostlyUTF8(body):
 			name = "utf-8"
 		case e == nil && label != "":
 			return nil, fmt.Errorf("page declares unknown charset %q and is not UTF-8", label)
@@ -53,6 +62,31 @@ func decode(body []byte, contentType string) ([]byte, error) {
 	}
 	out = bytes.TrimPrefix(out, []byte("\uFEFF"))
 	return bytes.ToValidUTF8(out, []byte("\uFFFD")), nil
+}
+
+// mostlyUTF8 reports whether body is UTF-8 with at most one invalid byte
+// per utf8Majority valid multi-byte characters. A truncated or corrupted
+// UTF-8 page keeps its text that way; decoding it as windows-1256 would
+// garble all of it to save a byte.
+func mostlyUTF8(body []byte) bool {
+	if utf8.Valid(body) {
+		return true
+	}
+	valid, invalid := 0, 0
+	for len(body) > 0 {
+		if body[0] < utf8.RuneSelf {
+			body = body[1:]
+			continue
+		}
+		r, n := utf8.DecodeRune(body)
+		if r == utf8.RuneError && n == 1 {
+			invalid++
+		} else {
+			valid++
+		}
+		body = body[n:]
+	}
+	return valid >= utf8Majority*invalid
 }
 
 // metaCharset returns the charset label a <meta charset> or

@@ -25,9 +25,12 @@ const maxArchivePages = 500
 // Crawl makes one pass over the outlet's feeds and fetches every listed
 // article that is not stored yet, or that its feed says changed since it
 // was fetched. Feeds are fetched with conditional GET when feeds is not
-// nil; their validators are saved only when every article they list was
-// handled, so a failed article is retried on the next pass. known may be
-// nil (nothing is stored).
+// nil. Their validators are saved unless an article they list failed in a
+// way that may pass (timeout, reset, 5xx, 429, challenge page): the next
+// pass then gets the whole feed and tries that article again. An article
+// that fails for good (404, robots.txt, too large, off-site redirect, no
+// markup) does not keep a feed from conditional GET. known may be nil
+// (nothing is stored).
 //
 // Failed pages are counted in Stats and never stop the others. The error
 // is for the run as a whole: a bad outlet, a failing Known, FeedCache or
@@ -72,7 +75,7 @@ func (c *Crawler) Crawl(ctx context.Context, o Outlet, known Known, feeds FeedCa
 
 	if feeds != nil && !r.stopped() {
 		for _, f := range feedJobs {
-			if !f.ok || f.articleFailed {
+			if !f.ok || f.retryLater {
 				continue
 			}
 			if err := feeds.SetFeedState(r.ctx, f.url, f.respHeader.Get("ETag"), f.respHeader.Get("Last-Modified")); err != nil {
@@ -201,7 +204,7 @@ func (c *Crawler) Backfill(ctx context.Context, o Outlet, day jalali.Date, known
 			break
 		}
 		added := 0
-		for _, l := range archiveLinks(r.outlet, body, r.opt.Location) {
+		for _, l := range archiveLinks(r.outlet, body) {
 			if !seen[l.url] {
 				seen[l.url] = true
 				articles = append(articles, &job{kind: articlePage, url: l.url, hint: l.time})
@@ -223,7 +226,7 @@ func (c *Crawler) Backfill(ctx context.Context, o Outlet, day jalali.Date, known
 func (r *run) archiveURL(day jalali.Date, page int) string {
 	y, m, d := day.Year, day.Month, day.Day
 	if r.outlet.Profile.Archive.Calendar == "gregorian" {
-		t := day.Time(r.opt.Location)
+		t := day.Time(r.outlet.Profile.Location())
 		y, m, d = t.Year(), int(t.Month()), t.Day()
 	}
 	s := strings.NewReplacer(
@@ -247,8 +250,9 @@ type archiveLink struct {
 }
 
 // archiveLinks lists the article links of an archive page: the profile's
-// archive items, else every link that is an article of the outlet.
-func archiveLinks(o Outlet, body []byte, loc *time.Location) []archiveLink {
+// archive items, else every link that is an article of the outlet. Item
+// times are read in the profile's zone.
+func archiveLinks(o Outlet, body []byte) []archiveLink {
 	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
 	if err != nil {
 		return nil
@@ -270,7 +274,7 @@ func archiveLinks(o Outlet, body []byte, loc *time.Location) []archiveLink {
 		}
 		l := archiveLink{url: u}
 		if arch.ItemTime != "" {
-			l.time = itemTime(item, arch.Item, arch.ItemTime, loc)
+			l.time = itemTime(item, arch.Item, arch.ItemTime, o.Profile.Location())
 		}
 		out = append(out, l)
 	})
@@ -363,7 +367,7 @@ func (r *run) article(j *job) {
 		r.fail(j, ReasonEncoding, err)
 		return
 	}
-	a, err := Extract(r.outlet.Profile, j.url, body, r.opt.Location)
+	a, err := Extract(r.outlet.Profile, j.url, body)
 	if err != nil {
 		r.fail(j, ReasonExtract, err)
 		return

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -548,19 +549,102 @@ func TestConditionalGet(t *testing.T) {
 	}
 }
 
-// TestFeedStateKeptOnFailure: a feed whose article failed keeps its old
-// validators, so the next pass sees the article again.
-func TestFeedStateKeptOnFailure(t *testing.T) {
-	s := newSite(t, item{link: "/news/1", published: published}, item{link: "/news/2", published: published})
-	s.etag = `"v2"`
-	s.handle("/news/2", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "", http.StatusInternalServerError) })
-	var cache feedCache
-	var k sink
-	if _, err := New(testOptions()).Crawl(t.Context(), s.outlet(), nil, &cache, k.put); err != nil {
+// TestFeedStateAfterArticleFailure: a feed whose article failed in a way
+// that may pass keeps its old validators, so the next pass lists the
+// article again; an article that fails for good does not keep the feed
+// from conditional GET, nor is it fetched again while the feed is unchanged.
+func TestFeedStateAfterArticleFailure(t *testing.T) {
+	tests := []struct {
+		name    string
+		robots  string
+		handler http.HandlerFunc // for /news/2
+		saved   bool
+	}{
+		{name: "404", handler: http.NotFound, saved: true},
+		{name: "robots.txt disallows", robots: "User-agent: *\nDisallow: /news/2\n", saved: true},
+		{name: "no article markup", handler: func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprint(w, `<html><body><h2>فهرست</h2></body></html>`)
+		}, saved: true},
+		{name: "too large", handler: func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprint(w, articleHTML("خبر 2", strings.Repeat("متن خبر. ", 1000)))
+		}, saved: true},
+		{name: "off-site redirect", handler: func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "https://elsewhere.example/news/2", http.StatusFound)
+		}, saved: true},
+		{name: "500", handler: func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "", http.StatusInternalServerError)
+		}},
+		{name: "429", handler: func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "", http.StatusTooManyRequests)
+		}},
+		{name: "connection reset", handler: func(w http.ResponseWriter, r *http.Request) { hijackClose(w) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSite(t, item{link: "/news/1", published: published}, item{link: "/news/2", published: published})
+			s.etag = `"v2"`
+			if tt.robots != "" {
+				s.robots = tt.robots
+			}
+			if tt.handler != nil {
+				s.handle("/news/2", tt.handler)
+			}
+			var cache feedCache
+			var k sink
+			opt := testOptions()
+			opt.Timeout = 5 * time.Second // no case waits for it
+			c := New(opt)
+			st, err := c.Crawl(t.Context(), s.outlet(), nil, &cache, k.put)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Failed != 1 || st.New != 1 {
+				t.Fatalf("first pass: stats = %+v, want /news/2 failed and /news/1 new", st)
+			}
+			etag, _, _ := cache.FeedState(t.Context(), s.srv.URL+"/rss")
+			if !tt.saved {
+				if etag != "" {
+					t.Errorf("saved ETag %q although /news/2 may succeed next time", etag)
+				}
+				return
+			}
+			if etag != `"v2"` {
+				t.Fatalf("saved ETag %q, want \"v2\": /news/2 fails for good", etag)
+			}
+			hits := s.hitsOf("/news/2")
+			st, err = c.Crawl(t.Context(), s.outlet(), nil, &cache, k.put)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.mu.Lock()
+			h := s.headers["/rss"]
+			s.mu.Unlock()
+			if got := h[len(h)-1].Get("If-None-Match"); got != `"v2"` {
+				t.Errorf("second feed request sent If-None-Match %q", got)
+			}
+			if st.Fetched != 0 || st.Failed != 0 || s.hitsOf("/news/2") != hits {
+				t.Errorf("second pass: stats %+v, /news/2 asked %d more times; want a 304 and nothing fetched", st, s.hitsOf("/news/2")-hits)
+			}
+		})
+	}
+}
+
+// TestRobotsUnavailableIsTransient: a robots.txt answering 5xx allows
+// nothing for now, which is no reason to drop the article for good.
+func TestRobotsUnavailableIsTransient(t *testing.T) {
+	s := newSite(t)
+	s.handle("/robots.txt", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "", http.StatusServiceUnavailable)
+	})
+	r, err := New(testOptions()).newRun(t.Context(), s.outlet(), nil, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if etag, _, _ := cache.FeedState(t.Context(), s.srv.URL+"/rss"); etag != "" {
-		t.Errorf("saved ETag %q although /news/2 failed", etag)
+	defer r.cancel(nil)
+	u, _ := url.Parse(s.srv.URL + "/news/1")
+	err = r.allowed(u)
+	if reason := classify(err, 0, ""); reason != ReasonRobots || !transient(reason, 0, err) {
+		t.Errorf("allowed = %v: reason %s, transient %v; want robots, transient", err, reason, transient(reason, 0, err))
 	}
 }
 

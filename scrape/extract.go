@@ -44,10 +44,10 @@ func (e *ExtractError) Error() string {
 // selectors, or by readability when the profile has no body selector. Every
 // text comes back in display form; paragraphs are raw (nothing cleaned).
 // The published time, in UTC, comes from the date_meta element (ISO 8601)
-// or else the visible Jalali date read in loc; it stays zero when the page
-// has neither, for the caller to fill in. URL is pageURL as given, and
-// Outlet is left empty.
-func Extract(p *profile.Profile, pageURL string, body []byte, loc *time.Location) (model.Article, error) {
+// or else the visible Jalali date, both read in the profile's zone
+// (Profile.Location); it stays zero when the page has neither, for the
+// caller to fill in. URL is pageURL as given, and Outlet is left empty.
+func Extract(p *profile.Profile, pageURL string, body []byte) (model.Article, error) {
 	if !utf8.Valid(body) {
 		body = bytes.ToValidUTF8(body, []byte("\uFFFD"))
 	}
@@ -59,13 +59,13 @@ func Extract(p *profile.Profile, pageURL string, body []byte, loc *time.Location
 	if p.Selectors.Body == "" {
 		a, err = extractReadable(doc, pageURL)
 	} else {
-		a, err = extractSelected(p.Selectors, doc, pageURL, loc)
+		a, err = extractSelected(p.Selectors, doc, pageURL, p.Location())
 	}
 	if err != nil {
 		return model.Article{}, err
 	}
 	a.URL = pageURL
-	if t, ok := metaTime(doc, p.Selectors.DateMeta, loc); ok {
+	if t, ok := metaTime(doc, p.Selectors.DateMeta, p.Location()); ok {
 		a.Published = t
 	}
 	return a, nil

@@ -2,6 +2,8 @@ package scrape
 
 import (
 	"errors"
+	"fmt"
+	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -82,7 +84,7 @@ func TestExtractWholePages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.profile, func(t *testing.T) {
-			a, err := Extract(builtin(t, tt.profile), tt.url, readFile(t, tt.file), tehran())
+			a, err := Extract(builtin(t, tt.profile), tt.url, readFile(t, tt.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -112,7 +114,7 @@ func TestExtractWholePages(t *testing.T) {
 // TestExtractGeneric reads a page without selectors: readability finds
 // the title and the body paragraphs, and the ISO meta gives the date.
 func TestExtractGeneric(t *testing.T) {
-	a, err := Extract(builtin(t, "generic"), "https://example.com/a", readFile(t, "testdata/eghtesad24-article.html"), tehran())
+	a, err := Extract(builtin(t, "generic"), "https://example.com/a", readFile(t, "testdata/eghtesad24-article.html"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +164,7 @@ func TestExtractErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Extract(isna, url, []byte(tt.page), tehran())
+			_, err := Extract(isna, url, []byte(tt.page))
 			var ee *ExtractError
 			if !errors.As(err, &ee) {
 				t.Fatalf("err = %v, want an *ExtractError", err)
@@ -173,7 +175,7 @@ func TestExtractErrors(t *testing.T) {
 		})
 	}
 	t.Run("no container", func(t *testing.T) {
-		_, err := Extract(builtin(t, "eghtesad24"), "https://eghtesaad24.ir/fa/news/1", []byte(`<html><body><h1>x</h1><div class="body"><p>y</p></div></body></html>`), tehran())
+		_, err := Extract(builtin(t, "eghtesad24"), "https://eghtesaad24.ir/fa/news/1", []byte(`<html><body><h1>x</h1><div class="body"><p>y</p></div></body></html>`))
 		want := `scrape: https://eghtesaad24.ir/fa/news/1: no article container (selector "#news" matched nothing)`
 		if err == nil || err.Error() != want {
 			t.Errorf("err = %v, want %s", err, want)
@@ -196,7 +198,7 @@ func TestMetaTimeForms(t *testing.T) {
 	}
 	for _, tt := range tests {
 		page := `<html><head><meta property="article:published_time" content="` + tt.content + `"></head><body><div id="news"><h1>عنوان</h1><div class="body"><p>متن</p></div></div></body></html>`
-		a, err := Extract(builtin(t, "eghtesad24"), "https://eghtesaad24.ir/fa/news/1", []byte(page), tehran())
+		a, err := Extract(builtin(t, "eghtesad24"), "https://eghtesaad24.ir/fa/news/1", []byte(page))
 		if err != nil {
 			t.Fatalf("%s: %v", tt.content, err)
 		}
@@ -216,7 +218,7 @@ func FuzzExtract(f *testing.F) {
 	profiles := []*profile.Profile{builtin(f, "isna"), builtin(f, "eghtesad24"), builtin(f, "generic")}
 	f.Fuzz(func(t *testing.T, page []byte) {
 		for _, p := range profiles {
-			a, err := Extract(p, "https://example.com/news/1", page, tehran())
+			a, err := Extract(p, "https://example.com/news/1", page)
 			if err != nil {
 				continue
 			}
@@ -230,4 +232,70 @@ func FuzzExtract(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestPageTimesInProfileZone: page times are read in the zone of the
+// outlet's profile, Tehran unless it names another, whatever the host's
+// zone or the config's (which is for schedules and digest days).
+func TestPageTimesInProfileZone(t *testing.T) {
+	withDate := func(zone string) *profile.Profile {
+		t.Helper()
+		p, err := profile.Parse("dated.yaml", []byte(`
+id: dated
+feeds: [/rss]
+article_url: '^/news/(\d+)$'
+selectors:
+  title: h1
+  body: "div.body p"
+  date: .news_pdate_c
+  date_meta: "meta[property='article:published_time']"
+`+zone))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	const visible = `<span class="news_pdate_c">تاریخ انتشار: ۰۸:۴۵ - ۲۷ آبان ۱۴۰۵</span>`
+	page := func(head string) string {
+		return `<html><head>` + head + `</head><body><h1>قیمت دلار</h1>` + visible + `<div class="body"><p>متن خبر.</p></div></body></html>`
+	}
+	tehran0845 := time.Date(2026, 11, 18, 5, 15, 0, 0, time.UTC)
+	tests := []struct {
+		name    string
+		profile *profile.Profile
+		page    string
+		want    time.Time
+	}{
+		{"visible date, Tehran by default", withDate(""), page(""), tehran0845},
+		{"visible date, Kabul profile", withDate("timezone: Asia/Kabul\n"), page(""), time.Date(2026, 11, 18, 4, 15, 0, 0, time.UTC)},
+		{"ISO time without offset", withDate(""), page(`<meta property="article:published_time" content="2026-11-18T08:45:00">`), tehran0845},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, err := Extract(tt.profile, "https://example.com/news/1", []byte(tt.page))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !a.Published.Equal(tt.want) {
+				t.Errorf("Extract: Published %v, want %v", a.Published, tt.want)
+			}
+
+			s := newSite(t, item{link: "/news/1", published: published})
+			s.handle("/news/1", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, tt.page) })
+			o := s.outlet()
+			o.Profile = tt.profile
+			opt := testOptions()
+			opt.Timeout = 5 * time.Second // no case waits for it
+			var k sink
+			if _, err := New(opt).Crawl(t.Context(), o, nil, nil, k.put); err != nil {
+				t.Fatal(err)
+			}
+			if len(k.pages) != 1 {
+				t.Fatalf("%d pages, want 1", len(k.pages))
+			}
+			if a := k.pages[0].Article; !a.Published.Equal(tt.want) || a.DateGuessed {
+				t.Errorf("Crawl: Published %v (guessed %v), want %v from the page", a.Published, a.DateGuessed, tt.want)
+			}
+		})
+	}
 }

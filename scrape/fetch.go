@@ -62,6 +62,7 @@ type job struct {
 	abort       string // the reason a callback aborted the transfer with
 	abortWhy    string // and what it saw
 	contentType string // as the server sent it, charset included
+	status      int    // the HTTP status of a failed attempt, else 0
 	settled     bool   // the outcome is recorded (body kept, or failure counted)
 	ok          bool
 	notModified bool // a feed answered 304: read, with nothing new
@@ -69,7 +70,9 @@ type job struct {
 	respHeader  http.Header
 	fetched     time.Time
 
-	articleFailed bool // for feeds, guarded by run.mu
+	// retryLater, for feeds, says that an article they list failed in a
+	// way that may pass (see transient); guarded by run.mu.
+	retryLater bool
 }
 
 // run is one pass of a Crawler over one outlet, with its own collector.
@@ -88,9 +91,16 @@ type run struct {
 
 	robots robots
 
+	// blocked is closed when the outlet answers with a challenge page: no
+	// request goes out after it, and waits for a retry end.
+	blocked chan struct{}
+
 	sinkMu sync.Mutex // the sink is never called concurrently
-	mu     sync.Mutex
+	mu     sync.Mutex // guards the fields below and the jobs' retryLater
 	stats  Stats
+	// notBefore holds, by lower-case host, when a host that answered
+	// with Retry-After takes requests again.
+	notBefore map[string]time.Time
 }
 
 func (c *Crawler) newRun(ctx context.Context, o Outlet, known Known, sink Sink) (*run, error) {
@@ -109,6 +119,9 @@ func (c *Crawler) newRun(ctx context.Context, o Outlet, known Known, sink Sink) 
 		sink:   sink,
 		log:    c.opt.Logger.With("outlet", o.ID),
 		stats:  Stats{Outlet: o.ID, Failures: map[string]int{}},
+
+		blocked:   make(chan struct{}),
+		notBefore: map[string]time.Time{},
 	}
 	r.ctx, r.cancel = context.WithCancelCause(ctx)
 	r.hosts = append([]string{base.Host}, o.Profile.Hosts...)
@@ -210,21 +223,70 @@ func (r *run) get(j *job) bool {
 
 // stopped reports whether the run should ask nothing more of the outlet.
 func (r *run) stopped() bool {
-	if r.ctx.Err() != nil {
+	select {
+	case <-r.ctx.Done():
 		return true
+	case <-r.blocked:
+		return true
+	default:
+		return false
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.stats.Blocked
 }
 
+// sleep waits d, and reports false when the run stopped first.
+func (r *run) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.ctx.Done():
+		return false
+	case <-r.blocked:
+		return false
+	}
+}
+
+// pauseHost keeps requests to host from going out before until. A
+// Retry-After speaks for the host, not for the one page that got it: the
+// other workers would go on asking an overloaded server otherwise.
+func (r *run) pauseHost(host string, until time.Time) {
+	host = strings.ToLower(host)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if until.After(r.notBefore[host]) {
+		r.notBefore[host] = until
+	}
+}
+
+// waitHost waits until host takes requests again, and reports false when
+// the run stopped first.
+func (r *run) waitHost(host string) bool {
+	host = strings.ToLower(host)
+	for {
+		r.mu.Lock()
+		until := r.notBefore[host]
+		r.mu.Unlock()
+		// The pause may have grown while this worker slept.
+		d := time.Until(until)
+		if d <= 0 {
+			return !r.stopped()
+		}
+		if !r.sleep(d) {
+			return false
+		}
+	}
+}
+
+// onRequest runs before every attempt, retries included, and before the
+// attempt takes one of the host's parallel slots.
 func (r *run) onRequest(req *colly.Request) {
-	if r.stopped() {
+	if !r.waitHost(req.URL.Host) {
 		req.Abort()
 		return
 	}
 	j := jobOf(req.Ctx)
-	j.abort, j.abortWhy, j.contentType = "", "", ""
+	j.abort, j.abortWhy, j.contentType, j.status = "", "", "", 0
 	r.log.Debug("fetch", "url", req.URL.String(), "attempt", j.attempt+1)
 }
 
@@ -314,6 +376,7 @@ func (r *run) accept(j *job, resp *colly.Response) {
 func (r *run) onError(resp *colly.Response, err error) {
 	j := jobOf(resp.Ctx)
 	status := resp.StatusCode
+	j.status = status
 	switch {
 	case status >= 200 && status < 300:
 		// colly v2.3.0 reports 203–299 as errors.
@@ -343,11 +406,15 @@ func (r *run) onError(resp *colly.Response, err error) {
 	wait := backoff(r.opt.Backoff, j.attempt)
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
 		if d, ok := retryAfter(resp.Headers, time.Now()); ok {
-			wait = d
+			// This retry waits in onRequest with every other request
+			// to the host.
+			r.pauseHost(resp.Request.URL.Host, time.Now().Add(d))
+			r.log.Info("host asks to wait (Retry-After)", "host", resp.Request.URL.Host, "wait_s", d.Seconds())
+			wait = 0
 		}
 	}
-	r.log.Debug("retry", "url", j.url, "reason", reason, "attempt", j.attempt+1, "wait", wait)
-	if !sleep(r.ctx, wait) {
+	r.log.Debug("retry", "url", j.url, "reason", reason, "attempt", j.attempt+1, "backoff_s", wait.Seconds())
+	if !r.sleep(wait) {
 		return
 	}
 	if err := resp.Request.Retry(); err != nil && !j.settled && r.ctx.Err() == nil {
@@ -374,14 +441,17 @@ func (r *run) checkRedirect(req *http.Request, via []*http.Request) error {
 	return r.allowed(req.URL)
 }
 
-// fail counts j as failed for reason.
+// fail counts j as failed for reason. A challenge page stops the run; the
+// requests in flight then meet it too, and are counted, but the outlet is
+// reported blocked once, with the first page that showed it.
 func (r *run) fail(j *job, reason string, err error) {
 	j.settled = true
 	r.mu.Lock()
 	s := &r.stats
 	s.Failed++
 	s.Failures[reason]++
-	if len(s.Errors) < maxErrors {
+	again := reason == ReasonBlocked && s.Blocked
+	if !again && len(s.Errors) < maxErrors {
 		msg := err.Error()
 		if reason == ReasonTimeout {
 			// Which layer noticed the deadline first (the transport's
@@ -391,14 +461,24 @@ func (r *run) fail(j *job, reason string, err error) {
 		}
 		s.Errors = append(s.Errors, PageError{URL: j.url, Reason: reason, Message: msg})
 	}
-	if reason == ReasonBlocked {
+	if reason == ReasonBlocked && !s.Blocked {
 		s.Blocked = true
+		close(r.blocked)
 	}
-	for _, f := range j.feeds {
-		f.articleFailed = true
+	if transient(reason, j.status, err) {
+		for _, f := range j.feeds {
+			f.retryLater = true
+		}
 	}
 	r.mu.Unlock()
-	r.log.Warn("page failed", "url", j.url, "reason", reason, "err", err)
+	switch {
+	case again:
+		r.log.Debug("page failed", "url", j.url, "reason", reason, "err", err)
+	case reason == ReasonBlocked:
+		r.log.Warn("outlet blocks the crawler: nothing more is asked of it this run", "url", j.url, "err", err)
+	default:
+		r.log.Warn("page failed", "url", j.url, "reason", reason, "err", err)
+	}
 }
 
 // classify names the failure reason of a request error; abort is the
@@ -437,6 +517,15 @@ func retryable(reason string, status int) bool {
 	return status == http.StatusTooManyRequests
 }
 
+// transient reports whether a page that failed for good in this run may
+// succeed in the next: the feeds listing it then keep their old
+// validators, so that the next run lists it again. A page gone (404), off
+// limits (robots.txt), too large or without the profile's markup fails the
+// same way next time, and holds no feed back.
+func transient(reason string, status int, err error) bool {
+	return retryable(reason, status) || reason == ReasonBlocked || errors.Is(err, errRobotsUnavailable)
+}
+
 // backoff is the wait before retry number attempt (from 1): base doubled
 // per earlier retry, capped.
 func backoff(base time.Duration, attempt int) time.Duration {
@@ -463,18 +552,6 @@ func retryAfter(h *http.Header, now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	return min(max(d, 0), maxRetryAfter), true
-}
-
-// sleep waits d, and reports false when ctx ended first.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // isChallenge reports whether body is an ArvanCloud challenge page.

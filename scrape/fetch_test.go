@@ -19,6 +19,10 @@ func TestDecode(t *testing.T) {
 	const persian = "گزارش ويژه" // Arabic yeh: windows-1256 has no Persian one
 	cp1256 := func(s string) []byte { return encode1256(t, s) }
 	padding := "<script>" + strings.Repeat("var a = 1;\n", 120) + "</script>"
+	// An article paragraph, in letters windows-1256 has, so that one text
+	// can be sent in either encoding.
+	const para = "به گزارش خبرنگار اقتصادي، قيمت دلار در بازار آزاد تهران امروز با افزايش همراه بود و معامله‌گران از رشد تقاضا در بازار ارز خبر دادند."
+	article := "<html><head><title>بازار ارز</title></head><body><h1>افزايش قيمت دلار</h1><p>" + para + "</p><p>" + para + "</p></body></html>"
 	tests := []struct {
 		name, contentType string
 		body              []byte
@@ -37,6 +41,12 @@ func TestDecode(t *testing.T) {
 		{"unknown charset, UTF-8 body", "text/html", []byte(`<meta charset="x-persian-7"><p>` + persian + "</p>"), persian, false},
 		{"unknown charset, other bytes", "text/html", append([]byte(`<meta charset="x-persian-7"><p>`), 0xff, 0xfe, 0x81), "", true},
 		{"invalid bytes in UTF-8", "text/html; charset=utf-8", []byte("<p>a\xffb</p>"), "<p>a\uFFFDb</p>", false},
+		// A windows-1252 curly quote pasted into a UTF-8 page.
+		{"undeclared UTF-8 with a stray byte", "text/html", []byte(strings.Replace(article, "امروز", "\x93امروز", 1)), "بازار آزاد تهران \uFFFDامروز با افزايش", false},
+		{"undeclared UTF-8 cut inside its last character", "", []byte(article + "<p>پایا")[:len(article)+len("<p>پایا")-1], "<h1>افزايش قيمت دلار</h1>", false},
+		{"unknown charset, UTF-8 body with a stray byte", "text/html", []byte(`<meta charset="x-persian-7">` + strings.Replace(article, "امروز", "\xffامروز", 1)), "\uFFFDامروز", false},
+		{"undeclared windows-1256 article", "text/html", cp1256(article), "<p>" + para + "</p>", false},
+		{"undeclared windows-1256 article, one character valid as UTF-8", "text/html", cp1256(article + "<p>بک</p>"), "<p>" + para + "</p>", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -17,6 +17,10 @@ import (
 // backfill of one day would take hours.
 const maxCrawlDelay = time.Minute
 
+// errRobotsUnavailable marks a robots.txt that could not be had for now
+// (5xx): its host allows nothing until it answers again.
+var errRobotsUnavailable = errors.New("robots.txt unavailable")
+
 // robots is what the robots.txt of each host allows, read once a run. The
 // run reads it itself rather than leave it to colly, which fetches it
 // without the run's context and user agent, reads a server error as
@@ -45,7 +49,7 @@ func (r *run) allowed(u *url.URL) error {
 		if rule := r.robots.rules[u.Host]; rule != nil {
 			if d := min(data.FindGroup(r.opt.UserAgent).CrawlDelay, maxCrawlDelay); d > rule.Delay {
 				r.log.Info("robots.txt asks for a longer delay between requests than crawl.delay: using it",
-					"host", u.Host, "crawl_delay", d, "crawl.delay", rule.Delay)
+					"host", u.Host, "crawl_delay_s", d.Seconds(), "crawl.delay_s", rule.Delay.Seconds())
 				rule.Delay = d
 			}
 		}
@@ -93,8 +97,8 @@ func (r *run) readRobots(u *url.URL) (*robotstxt.RobotsData, error) {
 		return nil, fmt.Errorf("robots.txt: %w", err)
 	}
 	if resp.StatusCode >= 500 {
-		return nil, fmt.Errorf("%w: %s answered %s, which allows nothing until it answers again (RFC 9309)",
-			colly.ErrRobotsTxtBlocked, loc, resp.Status)
+		return nil, fmt.Errorf("%w (%w): %s answered %s, which allows nothing until it answers again (RFC 9309)",
+			colly.ErrRobotsTxtBlocked, errRobotsUnavailable, loc, resp.Status)
 	}
 	data, err := robotstxt.FromStatusAndBytes(resp.StatusCode, body)
 	if err != nil {

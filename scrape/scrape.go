@@ -49,8 +49,6 @@ type Options struct {
 	Retries     int           // retries of a failed request; default 3, negative for none
 	Backoff     time.Duration // first retry delay, doubled per retry; default 1s
 	Logger      *slog.Logger  // default discards
-	// Location reads visible dates; default Tehran (+03:30, no DST since 2022).
-	Location *time.Location
 }
 
 // Outlet is one configured outlet. Feeds and the profile's URLs resolve
@@ -147,9 +145,6 @@ func New(o Options) *Crawler {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.Location == nil {
-		o.Location = time.FixedZone("IRST", 7*3600/2)
 	}
 	return &Crawler{opt: o}
 }

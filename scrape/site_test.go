@@ -249,6 +249,5 @@ func testOptions() Options {
 		MaxBody:     4096,
 		Retries:     2,
 		Backoff:     10 * time.Millisecond,
-		Location:    tehran(),
 	}
 }

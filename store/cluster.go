@@ -170,22 +170,54 @@ const forgetAfter = 24 * time.Hour
 // its leases and outbox claims so the others need not wait for them to
 // expire.
 func (s *Store) Unregister(ctx context.Context, id string) error {
-	err := s.inTx(ctx, func(tx *tx) error {
-		for _, q := range []string{
-			"DELETE FROM processes WHERE id = ?",
-			"UPDATE leases SET holder = '', expires = '' WHERE holder = ?",
-			"UPDATE outbox SET claimed_by = '', claim_expires = '' WHERE claimed_by = ?",
-		} {
-			if _, err := tx.ExecContext(ctx, q, id); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := s.inTx(ctx, func(tx *tx) error { return unregister(ctx, tx, id) }); err != nil {
 		return fmt.Errorf("store: unregister process %s: %w", id, err)
 	}
 	return nil
+}
+
+// unregister removes process id and frees its leases and outbox claims.
+func unregister(ctx context.Context, tx *tx, id string) error {
+	for _, q := range []string{
+		"DELETE FROM processes WHERE id = ?",
+		"UPDATE leases SET holder = '', expires = '' WHERE holder = ?",
+		"UPDATE outbox SET claimed_by = '', claim_expires = '' WHERE claimed_by = ?",
+	} {
+		if _, err := tx.ExecContext(ctx, q, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ReleaseDeadDaemons unregisters every registered daemon, freeing the
+// leases and outbox claims it holds, and returns them. It is for a SQLite
+// store whose "serve" lock (AcquireLock) the caller holds, before its own
+// daemon starts: a daemon holds that lock while it runs, so those
+// registered died without unregistering (kill -9, a power cut), and their
+// leases would hold their work back until they expire. What the other
+// commands hold (backfill days, the claims of digest -send) is left alone:
+// they may be running next to the daemon. A PostgreSQL store is refused:
+// the daemons registered there may be alive.
+func (s *Store) ReleaseDeadDaemons(ctx context.Context) ([]Process, error) {
+	if s.Shared() {
+		return nil, fmt.Errorf("store: release dead daemons of %s: refused on a PostgreSQL store, where they may be alive (their leases expire after cluster.lease)", s.path)
+	}
+	dead, err := s.Processes(ctx, time.Time{})
+	if err == nil {
+		err = s.inTx(ctx, func(tx *tx) error {
+			for _, p := range dead {
+				if err := unregister(ctx, tx, p.ID); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: release dead daemons of %s: %w", s.path, err)
+	}
+	return dead, nil
 }
 
 // Processes lists the registered daemons whose last heartbeat is after
@@ -221,14 +253,36 @@ func (s *Store) Processes(ctx context.Context, since time.Time) ([]Process, erro
 // claims. Recording the outcome (MarkSent, MarkRetry, MarkFailed) ends
 // the claim.
 func (s *Store) ClaimDue(ctx context.Context, holder string, now time.Time, ttl time.Duration, limit int) ([]model.OutboxItem, error) {
+	items, err := s.claim(ctx, holder, now, ttl, limit, "")
+	if err != nil {
+		return nil, fmt.Errorf("store: claim due outbox items for %s: %w", holder, err)
+	}
+	return items, nil
+}
+
+// ClaimItem claims item id for holder as ClaimDue would, and returns it:
+// only when it is queued, due at now, and not claimed by another process
+// (or that claim expired). Otherwise it returns nothing.
+func (s *Store) ClaimItem(ctx context.Context, holder string, id int64, now time.Time, ttl time.Duration) ([]model.OutboxItem, error) {
+	items, err := s.claim(ctx, holder, now, ttl, 1, " AND id = ?", id)
+	if err != nil {
+		return nil, fmt.Errorf("store: claim outbox item %d for %s: %w", id, holder, err)
+	}
+	return items, nil
+}
+
+// claim claims for holder up to limit due items that also meet cond (" AND
+// …" with its args), the longest waiting first.
+func (s *Store) claim(ctx context.Context, holder string, now time.Time, ttl time.Duration, limit int, cond string, condArgs ...any) ([]model.OutboxItem, error) {
 	var items []model.OutboxItem
+	args := append([]any{holder, fmtTime(now.Add(ttl)), model.OutboxQueued, fmtTime(now), fmtTime(now)}, condArgs...)
 	err := s.inTx(ctx, func(tx *tx) error {
 		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET claimed_by = ?, claim_expires = ?
 			WHERE id IN (SELECT id FROM outbox
-				WHERE state = ? AND next_try <= ? AND (claimed_by = '' OR claim_expires <= ?)
+				WHERE state = ? AND next_try <= ? AND (claimed_by = '' OR claim_expires <= ?)`+cond+`
 				ORDER BY next_try, id LIMIT ?`+s.d.skipLocked+`)
 			RETURNING `+outboxColumns,
-			holder, fmtTime(now.Add(ttl)), model.OutboxQueued, fmtTime(now), fmtTime(now), limit)
+			append(args, limit)...)
 		if err != nil {
 			return err
 		}
@@ -243,7 +297,7 @@ func (s *Store) ClaimDue(ctx context.Context, holder string, now time.Time, ttl 
 		return rows.Err()
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: claim due outbox items for %s: %w", holder, err)
+		return nil, err
 	}
 	// RETURNING gives no order.
 	slices.SortFunc(items, func(a, b model.OutboxItem) int {
@@ -269,4 +323,19 @@ func (s *Store) RenewClaims(ctx context.Context, holder string, expires time.Tim
 		return 0, fmt.Errorf("store: renew outbox claims of %s: %w", holder, err)
 	}
 	return n, nil
+}
+
+// ItemOutbox is the store as the outbox of a mail.Deliverer that must
+// deliver one item and nothing else (outbox -retry ID): Due claims that
+// item for Holder, for TTL, when ClaimItem would, and returns no other.
+type ItemOutbox struct {
+	*Store
+	ID     int64
+	Holder string
+	TTL    time.Duration
+}
+
+// Due returns the item when it is due at now and this process claimed it.
+func (o ItemOutbox) Due(ctx context.Context, now time.Time, _ int) ([]model.OutboxItem, error) {
+	return o.ClaimItem(ctx, o.Holder, o.ID, now, o.TTL)
 }

@@ -163,6 +163,59 @@ func TestProcesses(t *testing.T) {
 	})
 }
 
+// TestReleaseDeadDaemons: on SQLite, the serve lock proves the registered
+// daemons dead, and their leases and claims are freed at once; what other
+// commands hold stays. On PostgreSQL nothing is released.
+func TestReleaseDeadDaemons(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store, clock *fakeClock) {
+		ctx := t.Context()
+		now := clock.now()
+		if err := s.Register(ctx, Process{ID: "dead", Host: "news1", PID: 4242, Started: now, Heartbeat: now}); err != nil {
+			t.Fatal(err)
+		}
+		for lease, holder := range map[string]string{"crawl:isna": "dead", "backfill:isna:1405/09/04": "news1:5151"} {
+			if _, err := s.TryLease(ctx, lease, holder, now, time.Hour); err != nil {
+				t.Fatal(err)
+			}
+		}
+		it, _, err := s.Enqueue(ctx, digestItem("analyst@example.com", time.Date(2026, 11, 26, 0, 0, 0, 0, tehran)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.ClaimDue(ctx, "dead", it.NextTry, time.Hour, 10); err != nil || len(got) != 1 {
+			t.Fatalf("ClaimDue = %v, %v; want the item", got, err)
+		}
+
+		dead, err := s.ReleaseDeadDaemons(ctx)
+		wantLeases := []string{"backfill:isna:1405/09/04"}
+		wantClaimed := 1
+		if s.Shared() {
+			if err == nil {
+				t.Errorf("ReleaseDeadDaemons on PostgreSQL released %v, want it refused", dead)
+			}
+			wantLeases = []string{"backfill:isna:1405/09/04", "crawl:isna"}
+			wantClaimed = 0
+		} else if err != nil || len(dead) != 1 || dead[0].ID != "dead" || dead[0].PID != 4242 {
+			t.Errorf("ReleaseDeadDaemons = %+v, %v; want the daemon dead", dead, err)
+		}
+
+		held, err := s.Leases(ctx, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, l := range held {
+			names = append(names, l.Name)
+		}
+		if !slices.Equal(names, wantLeases) {
+			t.Errorf("leases held after ReleaseDeadDaemons: %v, want %v", names, wantLeases)
+		}
+		if got, err := s.ClaimDue(ctx, "news1:6000", now, time.Hour, 10); err != nil || len(got) != wantClaimed {
+			t.Errorf("ClaimDue by the new daemon = %v, %v; want %d item(s)", got, err, wantClaimed)
+		}
+	})
+}
+
 func TestClaimDue(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *Store, clock *fakeClock) {
 		ctx := t.Context()

@@ -38,7 +38,7 @@ var copyTables = []copyTable{
 		bools: []string{"blocked"}, order: func(*dialect) string { return "id" }},
 	{name: "backfill_days", columns: []string{"outlet", "day", "done_at"},
 		order: func(*dialect) string { return "outlet, day" }},
-	{name: "outbox", columns: []string{"id", "key", "subscriber", "window_from", "window_to", "message_id", "state",
+	{name: "outbox", columns: []string{"id", "key", "subscriber", "window_from", "window_to", "basis", "message_id", "state",
 		"attempts", "last_reply", "next_try", "created_at", "sent_at"},
 		order: func(*dialect) string { return "id" }},
 }

@@ -31,9 +31,18 @@ type dialect struct {
 	lockMigrations func(ctx context.Context, db *sql.DB) (func() error, error)
 	// resetIDs brings identity sequences past the ids a copy inserted.
 	resetIDs []string
+	// removedReasons counts the paragraphs removed from the stored clean
+	// views (JSON), by reason.
+	removedReasons string
 }
 
-var sqliteDialect = dialect{name: "sqlite", titleSeq: "t.rowid"}
+var sqliteDialect = dialect{
+	name:     "sqlite",
+	titleSeq: "t.rowid",
+	removedReasons: `SELECT r.value ->> '$.reason', COUNT(*)
+		FROM articles, json_each(articles.clean, '$.removed') AS r
+		WHERE json_type(articles.clean, '$.removed') = 'array' GROUP BY 1`,
+}
 
 // migrationLockKey is the PostgreSQL advisory lock held while migrating.
 const migrationLockKey = 0x6d656469 // "medi"
@@ -59,6 +68,9 @@ var postgresDialect = dialect{
 			return errors.Join(err, conn.Close())
 		}, nil
 	},
+	removedReasons: `SELECT r ->> 'reason', COUNT(*)
+		FROM articles CROSS JOIN LATERAL jsonb_array_elements(clean::jsonb -> 'removed') AS r
+		WHERE jsonb_typeof(clean::jsonb -> 'removed') = 'array' GROUP BY 1`,
 	resetIDs: []string{
 		"SELECT setval(pg_get_serial_sequence('articles', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM articles",
 		"SELECT setval(pg_get_serial_sequence('crawl_runs', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM crawl_runs",

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sync"
 	"syscall"
@@ -40,25 +41,39 @@ type lockHolder struct {
 
 var lockName = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
 
-// AcquireLock takes the named lock of the store (e.g. "serve": one daemon
-// per store) for the process pid on host, and returns the function that
-// releases it. When the lock is held the error is a *LockedError naming the
-// holder.
+// AcquireLock takes the named lock (e.g. "serve": one daemon per store) of
+// the SQLite store at path for the process pid on host, and returns the
+// function that releases it. When the lock is held the error is a
+// *LockedError naming the holder. It neither opens nor creates the
+// database: a process takes the lock before it opens the store, as Open
+// migrates the schema, which must not change under the process holding
+// the lock.
 //
-// The lock is flock(2) on the file "<store>.<name>.lock", next to the
+// The lock is flock(2) on the file "<path>.<name>.lock", next to the
 // database. A row in the database would outlive a process killed with
 // SIGKILL and block every restart; the kernel drops a flock when its holder
 // dies, so a stale file is simply taken over. The file holds the holder's
 // PID, host and start time for the error message and for operators. It
 // works on Linux and other Unix systems, on a local file system.
-func (s *Store) AcquireLock(ctx context.Context, name string, pid int, host string) (release func() error, err error) {
+func AcquireLock(ctx context.Context, path, name string, pid int, host string) (release func() error, err error) {
+	return acquireLock(ctx, path, name, pid, host, time.Now)
+}
+
+// acquireLock is AcquireLock with the clock of the holder's start time.
+func acquireLock(ctx context.Context, dbPath, name string, pid int, host string, now func() time.Time) (release func() error, err error) {
 	if !lockName.MatchString(name) {
 		return nil, fmt.Errorf("store: lock %q: name must be lower-case letters, digits and dashes", name)
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("store: lock %s of %s: %w", name, s.name, err)
+	if isPostgres(dbPath) {
+		return nil, fmt.Errorf("store: lock %s: a PostgreSQL store has no lock file: the daemons sharing it take leases instead", name)
 	}
-	path := s.path + "." + name + ".lock"
+	if err := checkSQLitePath(dbPath); err != nil {
+		return nil, fmt.Errorf("store: lock %s of %w", name, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("store: lock %s of %s: %w", name, dbPath, err)
+	}
+	path := dbPath + "." + name + ".lock"
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("store: lock %s: %w", path, err)
@@ -68,7 +83,7 @@ func (s *Store) AcquireLock(ctx context.Context, name string, pid int, host stri
 		if !errors.Is(err, syscall.EWOULDBLOCK) {
 			return nil, fmt.Errorf("store: lock %s: %w", path, err)
 		}
-		locked := &LockedError{Store: s.name, Name: name}
+		locked := &LockedError{Store: filepath.Base(dbPath), Name: name}
 		var h lockHolder
 		if b, err := io.ReadAll(f); err == nil && json.Unmarshal(b, &h) == nil {
 			locked.PID, locked.Host, locked.Started = h.PID, h.Host, h.Started
@@ -76,7 +91,7 @@ func (s *Store) AcquireLock(ctx context.Context, name string, pid int, host stri
 		return nil, locked
 	}
 
-	b, err := json.Marshal(lockHolder{PID: pid, Host: host, Started: s.now().UTC().Truncate(time.Second)})
+	b, err := json.Marshal(lockHolder{PID: pid, Host: host, Started: now().UTC().Truncate(time.Second)})
 	if err == nil {
 		err = writeHolder(f, append(b, '\n'))
 	}

@@ -16,11 +16,11 @@ import (
 func TestLockInSameProcess(t *testing.T) {
 	s, clock := openTest(t)
 	ctx := t.Context()
-	release, err := s.AcquireLock(ctx, "serve", 4242, "worker-1")
+	release, err := acquireLock(ctx, s.path, "serve", 4242, "worker-1", clock.now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.AcquireLock(ctx, "serve", 5151, "worker-2")
+	_, err = acquireLock(ctx, s.path, "serve", 5151, "worker-2", clock.now)
 	var locked *LockedError
 	if !errors.As(err, &locked) {
 		t.Fatalf("second AcquireLock = %v, want a *LockedError", err)
@@ -34,7 +34,7 @@ func TestLockInSameProcess(t *testing.T) {
 	}
 
 	// Other names are other locks.
-	releaseBackfill, err := s.AcquireLock(ctx, "backfill", 4242, "worker-1")
+	releaseBackfill, err := AcquireLock(ctx, s.path, "backfill", 4242, "worker-1")
 	if err != nil {
 		t.Fatalf("AcquireLock(backfill) while serve is held: %v", err)
 	}
@@ -47,7 +47,7 @@ func TestLockInSameProcess(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	release, err = s.AcquireLock(ctx, "serve", 5151, "worker-2")
+	release, err = AcquireLock(ctx, s.path, "serve", 5151, "worker-2")
 	if err != nil {
 		t.Fatalf("AcquireLock after release: %v", err)
 	}
@@ -59,9 +59,31 @@ func TestLockInSameProcess(t *testing.T) {
 func TestLockRejectsBadNames(t *testing.T) {
 	s, _ := openTest(t)
 	for _, name := range []string{"", "Serve", "../serve", "serve lock", "-serve"} {
-		if release, err := s.AcquireLock(t.Context(), name, os.Getpid(), "host"); err == nil {
+		if release, err := AcquireLock(t.Context(), s.path, name, os.Getpid(), "host"); err == nil {
 			release()
 			t.Errorf("AcquireLock(%q) succeeded", name)
+		}
+	}
+}
+
+// TestLockBeforeOpen: serve takes the lock before it opens the store, so
+// taking it must leave the database alone: not created, not migrated.
+func TestLockBeforeOpen(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "mediadigest.db")
+	release, err := AcquireLock(t.Context(), path, "serve", os.Getpid(), "host")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 1 || entries[0].Name() != "mediadigest.db.serve.lock" {
+		t.Errorf("directory holds %v, %v; want only the lock file", entries, err)
+	}
+
+	for _, dsn := range []string{"postgres://md@db.example.com/md", "file:" + path, path + "?mode=ro", ""} {
+		if release, err := AcquireLock(t.Context(), dsn, "serve", os.Getpid(), "host"); err == nil {
+			release()
+			t.Errorf("AcquireLock(%q) succeeded, want it refused", dsn)
 		}
 	}
 }
@@ -76,12 +98,7 @@ func TestHelperProcess(t *testing.T) {
 	if path == "" {
 		return
 	}
-	s, err := Open(t.Context(), path)
-	if err != nil {
-		fmt.Println("error:", err)
-		os.Exit(1)
-	}
-	if _, err := s.AcquireLock(t.Context(), "serve", os.Getpid(), "child"); err != nil {
+	if _, err := AcquireLock(t.Context(), path, "serve", os.Getpid(), "child"); err != nil {
 		fmt.Println("error:", err)
 		os.Exit(1)
 	}
@@ -115,7 +132,7 @@ func TestLockTakenOverAfterKill(t *testing.T) {
 		t.Fatalf("helper said %q, %v; want locked", line, err)
 	}
 
-	_, err = s.AcquireLock(ctx, "serve", os.Getpid(), "parent")
+	_, err = AcquireLock(ctx, path, "serve", os.Getpid(), "parent")
 	var locked *LockedError
 	if !errors.As(err, &locked) || locked.PID != cmd.Process.Pid ||
 		!strings.Contains(err.Error(), fmt.Sprintf("PID %d", cmd.Process.Pid)) {
@@ -127,7 +144,7 @@ func TestLockTakenOverAfterKill(t *testing.T) {
 	}
 	cmd.Wait() // reports the kill
 
-	release, err := s.AcquireLock(ctx, "serve", os.Getpid(), "parent")
+	release, err := AcquireLock(ctx, path, "serve", os.Getpid(), "parent")
 	if err != nil {
 		t.Fatalf("AcquireLock after the holder was killed: %v", err)
 	}

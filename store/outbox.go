@@ -29,9 +29,9 @@ func (s *Store) Enqueue(ctx context.Context, it model.OutboxItem) (model.OutboxI
 	var created bool
 	err := s.inTx(ctx, func(tx *tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO outbox
-			(key, subscriber, window_from, window_to, message_id, state, next_try, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
-			it.Key, it.Subscriber, fmtTime(it.Window.From), fmtTime(it.Window.To), it.MessageID, model.OutboxQueued,
+			(key, subscriber, window_from, window_to, basis, message_id, state, next_try, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
+			it.Key, it.Subscriber, fmtTime(it.Window.From), fmtTime(it.Window.To), string(it.Window.Basis), it.MessageID, model.OutboxQueued,
 			fmtTime(it.NextTry), fmtTime(it.CreatedAt))
 		if err != nil {
 			return err
@@ -81,12 +81,37 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, reply string) error {
 		"state = ?, attempts = attempts + 1, last_reply = ?", model.OutboxFailed, reply)
 }
 
-// Requeue puts a failed item back in the queue, due at now, with a fresh
-// count of attempts so the sender's retry limit applies anew. The last
-// reply is kept until the next attempt replaces it.
-func (s *Store) Requeue(ctx context.Context, id int64, now time.Time) error {
-	return s.transition(ctx, "requeue", id, model.OutboxFailed,
-		"state = ?, attempts = 0, next_try = ?", model.OutboxQueued, fmtTime(now))
+// Requeue makes item id due at now and returns it. A failed item goes
+// back in the queue with a fresh count of attempts, so the sender's retry
+// limit applies anew; a queued one waiting out its backoff keeps its
+// attempts, and its claim: a process may be sending it right now. The last
+// reply is kept until the next attempt replaces it. A sent item is refused
+// with ErrState, as a digest is sent once.
+func (s *Store) Requeue(ctx context.Context, id int64, now time.Time) (model.OutboxItem, error) {
+	var it model.OutboxItem
+	err := s.inTx(ctx, func(tx *tx) error {
+		var err error
+		if it, err = outboxWhere(ctx, tx, "id = ?"+s.d.forUpdate, id); err != nil {
+			return err
+		}
+		switch it.State {
+		case model.OutboxSent:
+			return fmt.Errorf("%w: it was sent to %s at %s (%s), and a digest is sent once", ErrState,
+				it.Subscriber, it.SentAt.UTC().Format(time.RFC3339), it.LastReply)
+		case model.OutboxFailed:
+			it.Attempts = 0
+			_, err = tx.ExecContext(ctx, "UPDATE outbox SET state = ?, attempts = 0, next_try = ? WHERE id = ?",
+				model.OutboxQueued, fmtTime(now), id)
+		default:
+			_, err = tx.ExecContext(ctx, "UPDATE outbox SET next_try = ? WHERE id = ?", fmtTime(now), id)
+		}
+		it.State, it.NextTry = model.OutboxQueued, now
+		return err
+	})
+	if err != nil {
+		return model.OutboxItem{}, fmt.Errorf("store: requeue outbox item %d: %w", id, err)
+	}
+	return it, nil
 }
 
 // transition applies set to item id if it is in state from, and ends the
@@ -172,14 +197,14 @@ func (s *Store) LastWindowEnd(ctx context.Context, subscriber string) (end time.
 	return end, !end.IsZero(), nil
 }
 
-const outboxColumns = `id, key, subscriber, window_from, window_to, message_id, state, attempts,
+const outboxColumns = `id, key, subscriber, window_from, window_to, basis, message_id, state, attempts,
 	last_reply, next_try, created_at, sent_at`
 
 const outboxSelect = "SELECT " + outboxColumns + " FROM outbox "
 
 func scanOutbox(sc interface{ Scan(...any) error }) (model.OutboxItem, error) {
 	var it model.OutboxItem
-	err := sc.Scan(&it.ID, &it.Key, &it.Subscriber, timeCol{&it.Window.From}, timeCol{&it.Window.To}, &it.MessageID,
+	err := sc.Scan(&it.ID, &it.Key, &it.Subscriber, timeCol{&it.Window.From}, timeCol{&it.Window.To}, &it.Window.Basis, &it.MessageID,
 		&it.State, &it.Attempts, &it.LastReply, timeCol{&it.NextTry}, timeCol{&it.CreatedAt}, timeCol{&it.SentAt})
 	return it, err
 }

@@ -140,11 +140,23 @@ func TestOutboxLifecycle(t *testing.T) {
 		}
 
 		requeued := now.Add(3 * time.Hour)
-		if err := s.Requeue(ctx, b, requeued); err != nil {
-			t.Fatal(err)
+		if it, err := s.Requeue(ctx, b, requeued); err != nil || it.State != model.OutboxQueued || !it.NextTry.Equal(requeued) {
+			t.Fatalf("Requeue of a failed item = %+v, %v", it, err)
 		}
 		checkItem(b, model.OutboxQueued, 0, "550 5.1.1 mailbox unavailable")
 		due(requeued.Add(-time.Second), c)
+		due(requeued, c, b)
+
+		// b fails again, temporarily: it waits out its backoff, unless the
+		// operator makes it due now, which keeps its attempts.
+		if err := s.MarkRetry(ctx, b, "451 4.3.0 try again later", requeued.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		due(requeued, c)
+		if _, err := s.Requeue(ctx, b, requeued); err != nil {
+			t.Fatalf("Requeue of a queued item: %v", err)
+		}
+		checkItem(b, model.OutboxQueued, 1, "451 4.3.0 try again later")
 		due(requeued, c, b)
 
 		// Transitions from the wrong state, or of a missing item, are refused.
@@ -156,8 +168,8 @@ func TestOutboxLifecycle(t *testing.T) {
 			{"sent again", s.MarkSent(ctx, a, "250 ok", now), ErrState},
 			{"retry a sent item", s.MarkRetry(ctx, a, "451", now), ErrState},
 			{"fail a sent item", s.MarkFailed(ctx, a, "550"), ErrState},
-			{"requeue a queued item", s.Requeue(ctx, c, now), ErrState},
-			{"requeue a sent item", s.Requeue(ctx, a, now), ErrState},
+			{"requeue a sent item", requeueErr(s.Requeue(ctx, a, now)), ErrState},
+			{"requeue a missing item", requeueErr(s.Requeue(ctx, 999, now)), ErrNotFound},
 			{"missing item", s.MarkSent(ctx, 999, "250 ok", now), ErrNotFound},
 		}
 		for _, tt := range tests {
@@ -169,6 +181,66 @@ func TestOutboxLifecycle(t *testing.T) {
 			t.Errorf("OutboxItem(999) = %v, want ErrNotFound", err)
 		}
 		checkItem(a, model.OutboxSent, 1, "250 2.0.0 Ok: queued as 4Xk2")
+	})
+}
+
+func requeueErr(_ model.OutboxItem, err error) error { return err }
+
+// TestRequeueOnlyWhatWasNotSent: outbox -retry makes a row due now and
+// claims it alone, never a sent one, nor one another process is sending.
+func TestRequeueOnlyWhatWasNotSent(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store, clock *fakeClock) {
+		ctx := t.Context()
+		now := clock.now()
+		day := time.Date(2026, 11, 26, 0, 0, 0, 0, tehran)
+		var ids []int64
+		for _, sub := range []string{"a@example.com", "b@example.com", "c@example.com"} {
+			it, _, err := s.Enqueue(ctx, digestItem(sub, day))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, it.ID)
+		}
+		sent, waiting, other := ids[0], ids[1], ids[2]
+		if err := s.MarkSent(ctx, sent, "250 2.0.0 Ok: queued as 4Xk2", now); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.MarkRetry(ctx, waiting, "421 4.7.0 try again later", now.Add(30*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+
+		_, err := s.Requeue(ctx, sent, now)
+		want := "store: requeue outbox item 1: outbox item in wrong state: it was sent to a@example.com at 2026-11-26T04:30:00Z (250 2.0.0 Ok: queued as 4Xk2), and a digest is sent once"
+		if !errors.Is(err, ErrState) || err.Error() != want {
+			t.Errorf("Requeue of a sent item = %v, want %q", err, want)
+		}
+
+		if _, err := s.Requeue(ctx, waiting, now); err != nil {
+			t.Fatal(err)
+		}
+		const ttl = time.Minute
+		for _, tt := range []struct {
+			holder string
+			id     int64
+			want   []int64
+		}{
+			{"retry", waiting, []int64{waiting}},
+			{"daemon", waiting, nil}, // claimed by retry
+			{"retry", sent, nil},
+		} {
+			items, err := s.ClaimItem(ctx, tt.holder, tt.id, now, ttl)
+			var got []int64
+			for _, it := range items {
+				got = append(got, it.ID)
+			}
+			if err != nil || !slices.Equal(got, tt.want) {
+				t.Errorf("ClaimItem(%s, %d) = %v, %v; want %v", tt.holder, tt.id, got, err, tt.want)
+			}
+		}
+		// The other due item was left for the next delivery.
+		if items, err := s.ClaimDue(ctx, "daemon", now, ttl, 10); err != nil || len(items) != 1 || items[0].ID != other {
+			t.Errorf("ClaimDue after ClaimItem = %+v, %v; want item %d only", items, err, other)
+		}
 	})
 }
 

@@ -92,8 +92,8 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 }
 
 func openSQLite(ctx context.Context, path string) (*Store, error) {
-	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") || strings.Contains(path, "?") {
-		return nil, fmt.Errorf("store: open %q: want a plain file path (no \"file:\" URI, \"?\" or \":memory:\") or a postgres:// DSN", path)
+	if err := checkSQLitePath(path); err != nil {
+		return nil, fmt.Errorf("store: open %w", err)
 	}
 	s := &Store{path: path, name: filepath.Base(path), d: &sqliteDialect, now: time.Now}
 
@@ -122,6 +122,15 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
+// checkSQLitePath refuses what is not a plain file path, as the read and
+// write pools, and the locks next to the file, must all name one file.
+func checkSQLitePath(path string) error {
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") || strings.Contains(path, "?") {
+		return fmt.Errorf("%q: want a plain file path (no \"file:\" URI, \"?\" or \":memory:\") or a postgres:// DSN", path)
+	}
+	return nil
+}
+
 func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 	s := &Store{path: redact(dsn), d: &postgresDialect, now: time.Now}
 	s.name = s.path
@@ -147,6 +156,10 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 // PostgreSQL store, where daemons share the work through leases. A SQLite
 // file is for one daemon (AcquireLock).
 func (s *Store) Shared() bool { return s.d.name == postgresDialect.name }
+
+// IsShared reports whether dsn names a store that Shared reports as
+// shared, before it is opened.
+func IsShared(dsn string) bool { return isPostgres(dsn) }
 
 // String names the store: its file, or its DSN without the password.
 func (s *Store) String() string { return s.path }

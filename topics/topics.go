@@ -36,8 +36,11 @@
 // Every match of a keyword is a hit. A hit in the title weighs 3, a hit in
 // the lead or body 1, so a headline naming the subject outweighs a passing
 // mention. A match of any exclude keyword of a topic, in title or body,
-// vetoes the topic: its score is 0. The story's topic is the one with the
-// highest score, ties going to the topic listed first in the config.
+// vetoes the topic: its score is 0. A topic scoring under the minimum score
+// (WithMinScore, by default 2: one title hit or two body hits) does not
+// count either, so a single passing mention of ارز in a story on chicken
+// prices does not file it under currency. The story's topic is the one with
+// the highest score, ties going to the topic listed first in the config.
 package topics
 
 import (
@@ -54,11 +57,25 @@ const (
 	BodyWeight  = 1
 )
 
+// DefaultMinScore is the minimum score of a Classifier made without
+// WithMinScore.
+const DefaultMinScore = 2
+
 // Classifier matches texts against the keywords of a list of topics. It is
 // safe for concurrent use.
 type Classifier struct {
-	ids     []string           // topic ids in config order
-	byFirst map[rune][]keyword // keywords by the first rune of their key
+	ids      []string           // topic ids in config order
+	byFirst  map[rune][]keyword // keywords by the first rune of their key
+	minScore int
+}
+
+// Option configures a Classifier.
+type Option func(*Classifier)
+
+// WithMinScore sets the score a topic needs to count; below it the topic
+// scores 0. Values under 1 mean 1: any hit counts.
+func WithMinScore(n int) Option {
+	return func(c *Classifier) { c.minScore = max(n, 1) }
 }
 
 type keyword struct {
@@ -69,8 +86,11 @@ type keyword struct {
 
 // New compiles the keywords of ts. Keywords with nothing to match (empty,
 // or only punctuation) are left out; config validation reports them.
-func New(ts []model.Topic) *Classifier {
-	c := &Classifier{byFirst: make(map[rune][]keyword)}
+func New(ts []model.Topic, opts ...Option) *Classifier {
+	c := &Classifier{byFirst: make(map[rune][]keyword), minScore: DefaultMinScore}
+	for _, o := range opts {
+		o(c)
+	}
 	for i, t := range ts {
 		c.ids = append(c.ids, t.ID)
 		seen := make(map[keyword]bool)
@@ -91,9 +111,9 @@ func New(ts []model.Topic) *Classifier {
 	return c
 }
 
-// Scores returns the weighted keyword hits of every topic with at least one
-// hit and no exclude match, by topic id. body holds the lead and the
-// paragraphs; a keyword never spans two paragraphs.
+// Scores returns the weighted keyword hits of every topic that reaches the
+// minimum score and has no exclude match, by topic id. body holds the lead
+// and the paragraphs; a keyword never spans two paragraphs.
 func (c *Classifier) Scores(title string, body []string) map[string]int {
 	scores := c.scores(title, body)
 	m := make(map[string]int)
@@ -107,6 +127,7 @@ func (c *Classifier) Scores(title string, body []string) map[string]int {
 
 // Classify returns the topic with the highest score (ties by config order),
 // or "" when no topic scores, and every topic that scores, in config order.
+// A topic under the minimum score does not score.
 func (c *Classifier) Classify(title string, body []string) (best string, matched []string) {
 	top := 0
 	for i, s := range c.scores(title, body) {
@@ -121,7 +142,21 @@ func (c *Classifier) Classify(title string, body []string) (best string, matched
 	return best, matched
 }
 
-// scores returns the score of each topic by index; vetoed topics score 0.
+// Best returns the topic of scores, as Scores returns them, with the highest
+// score (ties by config order), or "" when none scores: the topic Classify
+// would return, without matching the text again.
+func (c *Classifier) Best(scores map[string]int) string {
+	best, top := "", 0
+	for _, id := range c.ids {
+		if s := scores[id]; s > top {
+			best, top = id, s
+		}
+	}
+	return best
+}
+
+// scores returns the score of each topic by index; vetoed topics and topics
+// under the minimum score score 0.
 func (c *Classifier) scores(title string, body []string) []int {
 	hits := make([]int, len(c.ids))
 	vetoed := make([]bool, len(c.ids))
@@ -130,7 +165,7 @@ func (c *Classifier) scores(title string, body []string) []int {
 		c.count(p, BodyWeight, hits, vetoed)
 	}
 	for i, v := range vetoed {
-		if v {
+		if v || hits[i] < c.minScore {
 			hits[i] = 0
 		}
 	}

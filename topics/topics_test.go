@@ -9,7 +9,8 @@ import (
 	"mediadigest/model"
 )
 
-// TestKeywordMatching counts the hits of one keyword in one body paragraph.
+// TestKeywordMatching counts the hits of one keyword in one body paragraph,
+// every hit counting (minimum score 1).
 func TestKeywordMatching(t *testing.T) {
 	tests := []struct {
 		keyword, text string
@@ -82,7 +83,7 @@ func TestKeywordMatching(t *testing.T) {
 		{"،", "نفت، گاز", 0},
 	}
 	for _, tt := range tests {
-		c := New([]model.Topic{{ID: "t", Keywords: []string{tt.keyword}}})
+		c := New([]model.Topic{{ID: "t", Keywords: []string{tt.keyword}}}, WithMinScore(1))
 		got := c.Scores("", []string{tt.text})["t"]
 		if got != tt.hits {
 			t.Errorf("keyword %q in %q: %d hits, want %d", tt.keyword, tt.text, got, tt.hits)
@@ -91,7 +92,7 @@ func TestKeywordMatching(t *testing.T) {
 }
 
 func TestKeywordDoesNotSpanParagraphs(t *testing.T) {
-	c := New([]model.Topic{{ID: "politics", Keywords: []string{"رئیس جمهور"}}})
+	c := New([]model.Topic{{ID: "politics", Keywords: []string{"رئیس جمهور"}}}, WithMinScore(1))
 	if got := c.Scores("رئیس", []string{"جمهور", "رئیس", "جمهور"}); len(got) != 0 {
 		t.Errorf("Scores = %v, want none", got)
 	}
@@ -102,7 +103,7 @@ func TestScores(t *testing.T) {
 		{ID: "energy", Keywords: []string{"نفت", "گاز", "نفت"}},
 		{ID: "economy", Keywords: []string{"ارز", "نفت"}, Exclude: []string{"فوتبال"}},
 		{ID: "sport", Keywords: []string{"فوتبال"}},
-	})
+	}, WithMinScore(1))
 	got := c.Scores("قیمت نفت و گاز", []string{"صادرات نفت", "بازی فوتبال"})
 	// energy: title نفت+گاز (2×3) + body نفت (1), the repeated keyword
 	// counting once; economy: vetoed by فوتبال; sport: body 1.
@@ -133,12 +134,55 @@ func TestClassify(t *testing.T) {
 		{"exclude vetoes from title", "آگهی: ارز", []string{"ارز ارز ارز"}, "", nil},
 		{"joined spelling", "رئیسجمهور در مجلس", nil, "politics", []string{"politics"}},
 	}
-	c := New(ts)
+	c := New(ts, WithMinScore(1))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			best, matched := c.Classify(tt.title, tt.body)
 			if best != tt.best || !reflect.DeepEqual(matched, tt.matchedWant) {
 				t.Errorf("Classify = %q, %v; want %q, %v", best, matched, tt.best, tt.matchedWant)
+			}
+			if got := c.Best(c.Scores(tt.title, tt.body)); got != tt.best {
+				t.Errorf("Best(Scores) = %q, want %q as Classify", got, tt.best)
+			}
+		})
+	}
+}
+
+func TestMinScore(t *testing.T) {
+	ts := []model.Topic{
+		{ID: "energy", Keywords: []string{"نفت", "گاز"}},
+		{ID: "currency", Keywords: []string{"دلار", "ارز"}},
+	}
+	// The demo's chicken-price story: one passing mention of ارز.
+	chickenTitle := "قیمت مرغ در بازار به ۱۴۵ هزار تومان رسید"
+	chickenBody := []string{
+		"قیمت هر کیلوگرم مرغ گرم در خرده‌فروشی‌های تهران به ۱۴۵ هزار تومان رسیده است.",
+		"رئیس اتحادیه مرغداران دلیل افزایش قیمت را تاخیر در تخصیص ارز واردات ذرت عنوان کرد.",
+	}
+	tests := []struct {
+		name  string
+		opts  []Option
+		title string
+		body  []string
+		want  map[string]int
+		best  string
+	}{
+		{"default: one body hit does not count", nil, chickenTitle, chickenBody, map[string]int{}, ""},
+		{"minimum 1: any hit counts", []Option{WithMinScore(1)}, chickenTitle, chickenBody, map[string]int{"currency": 1}, "currency"},
+		{"under 1 means 1", []Option{WithMinScore(0)}, chickenTitle, chickenBody, map[string]int{"currency": 1}, "currency"},
+		{"default: two body hits count", nil, "خبر", []string{"صادرات نفت", "قیمت گاز"}, map[string]int{"energy": 2}, "energy"},
+		{"default: one title hit counts", nil, "نرخ دلار", nil, map[string]int{"currency": 3}, "currency"},
+		{"a topic under the minimum cannot win", nil, "نرخ دلار", []string{"صادرات نفت"}, map[string]int{"currency": 3}, "currency"},
+		{"minimum 4: a title hit alone is short", []Option{WithMinScore(4)}, "نرخ دلار", []string{"صادرات نفت و گاز و نفت و گاز"}, map[string]int{"energy": 4}, "energy"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := New(ts, tt.opts...)
+			if got := c.Scores(tt.title, tt.body); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Scores = %v, want %v", got, tt.want)
+			}
+			if best, _ := c.Classify(tt.title, tt.body); best != tt.best {
+				t.Errorf("Classify = %q, want %q", best, tt.best)
 			}
 		})
 	}

@@ -48,7 +48,7 @@ func TestUsageAndExitCodes(t *testing.T) {
 		{"bad flag", []string{"crawl", "-nope"}, 2, "flag provided but not defined", ""},
 		{"missing config", []string{"crawl", "-config", filepath.Join(t.TempDir(), "none.yaml")}, 2, "mediadigest.example.yaml", ""},
 		{"check ok", []string{"check", "-config", good}, 0, "", ": ok (1 outlets"},
-		{"check problems", []string{"check", "-config", bad}, 2, "1 problem(s)", `mediadigest.yaml:3: unknown key "colour"`},
+		{"check problems", []string{"check", "-config", bad}, 2, "2 problem(s)", `mediadigest.yaml:3: unknown key "colour"`},
 		{"bad date", []string{"digest", "-config", good, "-date", "yesterday"}, 2, "-date", ""},
 		{"bad format", []string{"digest", "-config", good, "-format", "pdf"}, 2, `-format "pdf"`, ""},
 		{"unknown subscriber", []string{"digest", "-config", good, "-subscriber", "x@example.com"}, 2, "unknown subscriber", ""},

@@ -18,6 +18,7 @@ import (
 	"mediadigest/config"
 	"mediadigest/digest"
 	"mediadigest/jalali"
+	"mediadigest/mail"
 	"mediadigest/model"
 	"mediadigest/pipeline"
 	"mediadigest/scrape"
@@ -118,6 +119,9 @@ func crawlCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		}
 		rep, err := a.pipe.Crawl(ctx, outlets)
 		printStats(e.stdout, rep.Outlets)
+		if err == nil {
+			err = pageFailures(rep.Outlets)
+		}
 		return err
 	}
 }
@@ -248,7 +252,7 @@ func digestCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 	subscriber := fs.String("subscriber", "", "only this subscriber `EMAIL`")
 	format := fs.String("format", "html", "output format: html, text, json or eml")
 	out := fs.String("out", "", "write one file per subscriber into `DIR` instead of printing")
-	send := fs.Bool("send", false, "deliver through the outbox (once per subscriber and day)")
+	send := fs.Bool("send", false, "deliver through the outbox: what arrived since each subscriber's last digest, or with -date that finished day; never twice")
 	return func(ctx context.Context, args []string) error {
 		if !contains(formats, *format) {
 			return usagef("-format %q: want one of %s", *format, strings.Join(formats, ", "))
@@ -281,8 +285,23 @@ func digestCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			for _, s := range subs {
 				emails = append(emails, s.Email)
 			}
-			rep, err := a.pipe.Send(ctx, win, emails)
-			fmt.Fprintf(e.stdout, "digest %s: sent %d, to retry %d, failed %d\n", day, rep.Sent, rep.Retry, rep.Failed)
+			var rep mail.Report
+			if *date == "" {
+				var news pipeline.NewsReport
+				news, err = a.pipe.SendNew(ctx, emails)
+				rep = news.Report
+				fmt.Fprintf(e.stdout, "digest of what arrived since each subscriber's last one: sent %d, to retry %d, failed %d, nothing new for %d\n",
+					rep.Sent, rep.Retry, rep.Failed, news.NothingNew)
+			} else {
+				// A day still running would be sent without its rest, and
+				// the outbox would take it as sent: its rest would never go.
+				if now := time.Now(); win.To.After(now) {
+					return usagef("-date %s: the day is not over until %s; without -date, -send sends what arrived since each subscriber's last digest",
+						day, win.To.In(a.cfg.Location).Format("2006-01-02 15:04 MST"))
+				}
+				rep, err = a.pipe.Send(ctx, win, emails)
+				fmt.Fprintf(e.stdout, "digest %s: sent %d, to retry %d, failed %d\n", day, rep.Sent, rep.Retry, rep.Failed)
+			}
 			if err == nil && rep.Retry+rep.Failed > 0 {
 				err = fmt.Errorf("%d digest(s) not delivered; see `mediadigest outbox`", rep.Retry+rep.Failed)
 			}
@@ -348,7 +367,7 @@ func writeFile(path string, data []byte) error {
 
 func outboxCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 	state := fs.String("state", "", "only rows in this state: queued, sent or failed")
-	retry := fs.Int64("retry", 0, "put the failed row `ID` back in the queue and deliver now")
+	retry := fs.Int64("retry", 0, "deliver the failed or queued row `ID` now, and no other")
 	limit := fs.Int("n", 50, "show at most `N` rows")
 	return func(ctx context.Context, args []string) error {
 		a, err := e.open(ctx)
@@ -357,15 +376,23 @@ func outboxCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		}
 		defer a.Close()
 		if *retry != 0 {
-			if err := a.store.Requeue(ctx, *retry, time.Now()); err != nil {
+			now := time.Now()
+			it, err := a.store.Requeue(ctx, *retry, now)
+			if err != nil {
 				return err
 			}
 			d, err := a.pipe.Deliverer()
 			if err != nil {
 				return err
 			}
-			rep, err := d.Deliver(ctx, time.Now())
-			fmt.Fprintf(e.stdout, "sent %d, to retry %d, failed %d\n", rep.Sent, rep.Retry, rep.Failed)
+			// The other rows due are the daemon's, or the next digest
+			// -send's, to deliver.
+			d.Outbox = store.ItemOutbox{Store: a.store, ID: it.ID, Holder: a.pipe.Holder(), TTL: a.cfg.Cluster.Lease.D()}
+			rep, err := d.Deliver(ctx, now)
+			if err == nil && rep == (mail.Report{}) {
+				return fmt.Errorf("outbox row %d (%s) is being delivered by another process (a daemon?): see `mediadigest outbox -state queued`", it.ID, it.Subscriber)
+			}
+			fmt.Fprintf(e.stdout, "row %d to %s: sent %d, to retry %d, failed %d\n", it.ID, it.Subscriber, rep.Sent, rep.Retry, rep.Failed)
 			return err
 		}
 		items, err := a.store.Outbox(ctx, *state, *limit)

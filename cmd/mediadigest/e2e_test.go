@@ -127,6 +127,14 @@ func TestDemoDigest(t *testing.T) {
 		if strings.HasPrefix(s.Summary, "ایسنا/") || strings.HasPrefix(s.Summary, "اقتصاد۲۴") {
 			t.Errorf("summary keeps its dateline: %q", s.Summary)
 		}
+		if strings.Contains(s.Summary, "بیشتر بخوانید") || strings.Contains(s.Summary, "کانال تلگرام") {
+			t.Errorf("summary keeps a promo line: %q", s.Summary)
+		}
+	}
+	// An article without a lead is summed up by its first clean paragraph:
+	// the promo line it opens with is gone.
+	if s := stories["/fa/news/312495"]; !strings.HasPrefix(s.Summary, "بررسی قیمت‌ها در بازار تهران") {
+		t.Errorf("summary of the article without a lead = %q, want its first paragraph after the promo line", s.Summary)
 	}
 }
 
@@ -309,6 +317,13 @@ func TestDemoEML(t *testing.T) {
 	}
 	if strings.Contains(html, "آزادی بخشی از منابع مالی") {
 		t.Error("the sample's promo line reached the mail")
+	}
+	// 312495 has no lead and opens with a promo line: its summary is its
+	// first clean paragraph.
+	for name, part := range map[string]string{"text": text, "HTML": html} {
+		if !strings.Contains(part, "بررسی قیمت‌ها در بازار تهران") || strings.Contains(part, "بیشتر بخوانید") {
+			t.Errorf("the %s part should sum up the article without a lead by its first paragraph, without its promo line", name)
+		}
 	}
 }
 

@@ -78,7 +78,24 @@ func printStats(w io.Writer, stats []scrape.Stats) {
 		}
 		fmt.Fprintln(w)
 		for _, e := range s.Errors {
+			if s.Blocked && e.Reason == scrape.ReasonBlocked {
+				continue // the outlet's line says it
+			}
 			fmt.Fprintf(w, "  %s %s: %s\n", e.Reason, e.URL, e.Message)
 		}
 	}
+}
+
+// pageFailures is the error of a crawl or backfill whose outlets answered
+// but some of whose pages failed (listed by printStats): the work is not
+// all done, though what was fetched is stored.
+func pageFailures(stats []scrape.Stats) error {
+	failed := 0
+	for _, s := range stats {
+		failed += s.Failed
+	}
+	if failed == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d page(s) failed (listed above); what was fetched is stored, and a failed page is tried again when its feed lists it next", failed)
 }

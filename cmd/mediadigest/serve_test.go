@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net"
 	"net/http"
 	netmail "net/mail"
@@ -23,6 +25,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"mediadigest/mail"
 	"mediadigest/model"
 	"mediadigest/sampleoutlets"
 	"mediadigest/store"
@@ -62,7 +65,7 @@ digest:
   unsubscribe: "mailto:digest-unsubscribe@example.com"
 mail:
   transport: smtp
-  smtp: {host: 127.0.0.1, port: %[4]d, tls: none}
+  smtp: {host: 127.0.0.1, port: %[4]d, tls: none, password_env: MEDIADIGEST_TEST_UNSET_PASSWORD}
 `
 
 // serveFixture is a config over the sample outlets and a recording SMTP
@@ -217,6 +220,177 @@ func TestServeRefusesSecondDaemon(t *testing.T) {
 		t.Errorf("second serve's stderr does not name %s:\n%s", want, stderr.String())
 	}
 	first.stop(t, syscall.SIGTERM, 0)
+}
+
+// TestServeTakesOverFromAKilledDaemon starts serve on a store left by a
+// daemon killed with SIGKILL half-way through a crawl of isna, after it
+// had sent the analyst the digest of the day before the sample days. The
+// dead daemon's lease is released at once (on SQLite the serve lock
+// proves it dead), so isna's missed crawl runs, and the digest then sent
+// carries the sample days' stories.
+func TestServeTakesOverFromAKilledDaemon(t *testing.T) {
+	f := newServeFixture(t)
+	ctx := t.Context()
+	st, err := store.Open(ctx, filepath.Join(f.dir, "mediadigest.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	if err := st.Register(ctx, store.Process{ID: "dead", Host: "news1", PID: 4242, Started: now.Add(-time.Hour), Heartbeat: now}); err != nil {
+		t.Fatal(err)
+	}
+	if won, err := st.TryLease(ctx, "crawl:isna", "dead", now, time.Hour); err != nil || !won {
+		t.Fatalf("TryLease = %v, %v", won, err)
+	}
+	tehran := time.FixedZone("Asia/Tehran", 3*3600+1800)
+	out := mail.Deliverer{Outbox: st, From: "Media Digest <digest@example.com>"}
+	dayBefore := model.Window{From: time.Date(2026, 11, 24, 0, 0, 0, 0, tehran), To: time.Date(2026, 11, 25, 0, 0, 0, 0, tehran)}
+	it, _, err := out.Enqueue(ctx, "analyst@example.com", dayBefore, dayBefore.To)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.MarkSent(ctx, it.ID, "250 ok", dayBefore.To); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	d := startServe(t, f.config)
+	const headline = "قیمت نفت برنت از ۷۰ دلار گذشت" // ISNA, 1405/09/04 23:50
+	waitFor(t, 30*time.Second, "a digest to the analyst with the sample days' stories", func() bool {
+		for _, m := range f.smtp.messages(t) {
+			if strings.Contains(m.Header.Get("To"), "analyst@example.com") && strings.Contains(textPart(t, m), headline) {
+				return true
+			}
+		}
+		return false
+	})
+	d.stop(t, syscall.SIGTERM, 0)
+	for _, want := range []string{
+		`"msg":"a daemon died without stopping: its leases and outbox claims are released","id":"dead","pid":4242`,
+		`"msg":"SMTP password variable is empty; digests will be retried until a restart provides it","password_env":"MEDIADIGEST_TEST_UNSET_PASSWORD"`,
+	} {
+		if !strings.Contains(d.log.String(), want) {
+			t.Errorf("the daemon's log lacks %s", want)
+		}
+	}
+}
+
+// textPart returns the text/plain part of a digest.
+func textPart(t *testing.T, m *netmail.Message) string {
+	t.Helper()
+	_, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	if err != nil {
+		t.Fatalf("message %s: Content-Type: %v", m.Header.Get("Message-Id"), err)
+	}
+	mr := multipart.NewReader(m.Body, params["boundary"])
+	for {
+		part, err := mr.NextPart()
+		if err != nil {
+			t.Fatalf("message %s: no text/plain part: %v", m.Header.Get("Message-Id"), err)
+		}
+		if strings.HasPrefix(part.Header.Get("Content-Type"), "text/plain") {
+			b, err := io.ReadAll(part) // multipart decodes quoted-printable
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(b)
+		}
+	}
+}
+
+// TestServeLocksBeforeOpening: a second serve (a newer binary, say) is
+// refused before it opens the store, whose schema it would migrate under
+// the running daemon.
+func TestServeLocksBeforeOpening(t *testing.T) {
+	f := newServeFixture(t)
+	db := filepath.Join(f.dir, "mediadigest.db")
+	release, err := store.AcquireLock(t.Context(), db, "serve", os.Getpid(), "news1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+
+	code, _, stderr := runCmd(t, "serve", "-config", f.config)
+	if want := fmt.Sprintf("is in use by PID %d on news1", os.Getpid()); code != 1 || !strings.Contains(stderr, want) {
+		t.Errorf("serve while the store is locked: exit %d, stderr %q; want 1 naming the holder (%s)", code, stderr, want)
+	}
+	if _, err := os.Stat(db); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("serve refused by the lock opened the store all the same: %v", err)
+	}
+}
+
+// TestOutboxRetry: -retry delivers the one row asked for, failed or
+// waiting out its backoff, and refuses a sent one.
+func TestOutboxRetry(t *testing.T) {
+	f := newServeFixture(t)
+	ctx := t.Context()
+	st, err := store.Open(ctx, filepath.Join(f.dir, "mediadigest.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	tehran := time.FixedZone("Asia/Tehran", 3*3600+1800)
+	day := model.Window{From: time.Date(2026, 11, 26, 0, 0, 0, 0, tehran), To: time.Date(2026, 11, 27, 0, 0, 0, 0, tehran)}
+	out := mail.Deliverer{Outbox: st, From: "Media Digest <digest@example.com>"}
+	now := time.Now()
+	rows := map[string]model.OutboxItem{}
+	for _, sub := range []string{"sent@example.com", "failed@example.com", "waiting@example.com", "due@example.com", "claimed@example.com"} {
+		it, _, err := out.Enqueue(ctx, sub, day, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows[sub] = it
+	}
+	for _, err := range []error{
+		st.MarkSent(ctx, rows["sent@example.com"].ID, "250 2.0.0 Ok: queued as 4Xk2", now),
+		st.MarkFailed(ctx, rows["failed@example.com"].ID, "550 5.1.1 mailbox unavailable"),
+		st.MarkRetry(ctx, rows["waiting@example.com"].ID, "421 4.7.0 try again later", now.Add(time.Hour)),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A daemon is sending this one.
+	if claimed, err := st.ClaimItem(ctx, "news1:4242", rows["claimed@example.com"].ID, now, time.Hour); err != nil || len(claimed) != 1 {
+		t.Fatalf("ClaimItem = %v, %v", claimed, err)
+	}
+	// The subscribers are in the config, else the digests could not be
+	// rendered.
+	cfg, err := os.ReadFile(f.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = bytes.Replace(cfg, []byte("subscribers:\n"), []byte("subscribers:\n  - email: failed@example.com\n  - email: waiting@example.com\n  - email: due@example.com\n"), 1)
+	if err := os.WriteFile(f.config, cfg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		row     string
+		code    int
+		out     string // in stdout
+		err     string // in stderr
+		arrived []string
+	}{
+		{"sent@example.com", 1, "", "was sent to sent@example.com at", nil},
+		{"claimed@example.com", 1, "", "is being delivered by another process", nil},
+		{"waiting@example.com", 0, "sent 1, to retry 0, failed 0", "", []string{"waiting@example.com"}},
+		{"failed@example.com", 0, "sent 1, to retry 0, failed 0", "", []string{"waiting@example.com", "failed@example.com"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.row, func(t *testing.T) {
+			code, stdout, stderr := runCmd(t, "outbox", "-config", f.config, "-retry", fmt.Sprint(rows[tt.row].ID))
+			if code != tt.code || !strings.Contains(stdout, tt.out) || !strings.Contains(stderr, tt.err) {
+				t.Errorf("outbox -retry (%s): exit %d\nstdout: %s\nstderr: %s\nwant exit %d, %q, %q", tt.row, code, stdout, stderr, tt.code, tt.out, tt.err)
+			}
+			if got := f.smtp.recipients(t); !slices.Equal(got, tt.arrived) {
+				t.Errorf("the server got digests for %v, want %v", got, tt.arrived)
+			}
+		})
+	}
+	if it, err := st.OutboxItem(ctx, rows["due@example.com"].ID); err != nil || it.State != model.OutboxQueued || it.Attempts != 0 {
+		t.Errorf("the row not asked for is %+v, %v; want it queued and untried", it, err)
+	}
 }
 
 // serveProc is a running `mediadigest serve`.

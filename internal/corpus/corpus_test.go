@@ -75,7 +75,7 @@ func TestPagesCleanToExpected(t *testing.T) {
 	occ := map[string]map[uint64]model.KeyUse{ISNA: {}, Eghtesad24: {}}
 	for i := range n {
 		p := c.Page(i)
-		a, err := scrape.Extract(builtin(t, p.Outlet), p.URL, p.HTML, c.Location())
+		a, err := scrape.Extract(builtin(t, p.Outlet), p.URL, p.HTML)
 		if err != nil {
 			t.Fatalf("page %d: %v", i, err)
 		}
@@ -222,7 +222,7 @@ func TestBackfillFromHandler(t *testing.T) {
 	c := Generate(PerDay+37, 5)
 	srv := httptest.NewServer(c.Handler())
 	defer srv.Close()
-	crawler := scrape.New(scrape.Options{Parallelism: 4, Retries: -1, Location: c.Location()})
+	crawler := scrape.New(scrape.Options{Parallelism: 4, Retries: -1})
 	first, _ := c.Days()
 	for _, outlet := range []string{ISNA, Eghtesad24} {
 		var want []string

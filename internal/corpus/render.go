@@ -28,6 +28,7 @@ type articleView struct {
 	Group, Sub         string
 	Section            string
 	Title, Lead        string
+	NoSubtitle         bool // the page prints no lead; every generated one does
 	Kicker, Dateline   string
 	ID                 string
 	Tags               []string

@@ -76,6 +76,9 @@ type Article struct {
 	NoChannel bool `yaml:"no_channel"`
 	// NoEnd leaves out ISNA's "انتهای پیام" (advertorials carry none).
 	NoEnd bool `yaml:"no_end"`
+	// NoSubtitle leaves the lead off the Eghtesad24 page, which then has
+	// none; its feed item and meta description keep it.
+	NoSubtitle bool `yaml:"no_subtitle"`
 	// ASCIIDate prints ISNA's visible date with ASCII digits.
 	ASCIIDate bool  `yaml:"ascii_date"`
 	Related   []Ref `yaml:"related"`
