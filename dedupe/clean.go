@@ -32,6 +32,10 @@ var sharedPromoMarkers = []string{
 	"لینک کوتاه",
 }
 
+// sharedSponsoredMarkers start the kicker or title of a paid article on
+// every outlet: «رپرتاژ آگهی» is how Iranian outlets label advertorials.
+var sharedSponsoredMarkers = []string{"رپرتاژ", "رپورتاژ"}
+
 const (
 	// linkMaxWords bounds the paragraph taken as promo after a bare
 	// marker. The caller hands a link-only paragraph over as the link's
@@ -78,6 +82,24 @@ type Rules struct {
 	// Outlets maps outlet display names to outlet ids, for attribution
 	// ("ایسنا" → "isna").
 	Outlets map[string]string
+	// SponsoredMarkers are the outlet's own advertorial labels, used with
+	// the shared ones.
+	SponsoredMarkers []string
+}
+
+// Sponsored reports whether an article is paid content: its kicker or
+// title starts, in matching form, with one of the shared or the outlet's
+// advertorial labels as whole words («رپرتاژ آگهی», not «رپرتاژهای …»).
+func Sponsored(kicker, title string, r Rules) bool {
+	for _, text := range []string{kicker, title} {
+		words := persian.Match(text) + " "
+		for _, m := range slices.Concat(sharedSponsoredMarkers, r.SponsoredMarkers) {
+			if mw := persian.Match(m); mw != "" && strings.HasPrefix(words, mw+" ") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Learned reports whether a paragraph key (persian.Key form) is a learned

@@ -361,3 +361,26 @@ func FuzzClean(f *testing.F) {
 		}
 	})
 }
+
+func TestSponsored(t *testing.T) {
+	own := Rules{SponsoredMarkers: []string{"آگهی بازرگانی"}}
+	tests := []struct {
+		kicker, title string
+		rules         Rules
+		want          bool
+	}{
+		{"رپرتاژ آگهی", "معرفی انواع برندهای دستگاه تصفیه آب خانگی", Rules{}, true},
+		{"", "رپورتاژ: خرید آپارتمان در شمال", Rules{}, true},
+		{"رپرتاژ‌آگهی", "معرفی", Rules{}, true}, // ZWNJ for the space
+		{"زلزله در خراسان رضوی", "زلزله ۴.۱ ریشتری حوالی نیشابور خسارت نداشت", Rules{}, false},
+		{"", "رپرتاژهای تلویزیونی جام جهانی", Rules{}, false}, // whole words only
+		{"سینما", "نقد فیلم «رپرتاژ»", Rules{}, false},        // only at the start
+		{"آگهی بازرگانی", "فروش ویژه", own, true},
+		{"آگهی بازرگانی", "فروش ویژه", Rules{}, false},
+	}
+	for _, tt := range tests {
+		if got := Sponsored(tt.kicker, tt.title, tt.rules); got != tt.want {
+			t.Errorf("Sponsored(%q, %q) = %v, want %v", tt.kicker, tt.title, got, tt.want)
+		}
+	}
+}

@@ -149,6 +149,12 @@ func TestSMTPSecurity(t *testing.T) {
 				if errs[0] == nil || !strings.Contains(errs[0].Error(), tt.wantErr) {
 					t.Errorf("error = %v, want one mentioning %q", errs[0], tt.wantErr)
 				}
+				// A refused login or TLS setup is about the connection, not
+				// the digest: retried, so a password being rotated does not
+				// fail the digests due meanwhile (README, SMTP password).
+				if Permanent(errs[0]) {
+					t.Errorf("error %v is permanent, want it retried", errs[0])
+				}
 				if len(msgs) != 0 {
 					t.Errorf("server received %d messages", len(msgs))
 				}

@@ -44,8 +44,10 @@ type Article struct {
 // Clean is the view of an article that users see: paragraphs left after
 // cleaning, and every paragraph removed with its reason.
 type Clean struct {
-	Lead       string    `json:"lead"`   // the lead without its dateline
-	Source     string    `json:"source"` // outlet named by a "منبع:" line, or ""
+	Lead   string `json:"lead"`   // the lead without its dateline
+	Source string `json:"source"` // outlet named by a "منبع:" line, or ""
+	// Sponsored marks paid content (an advertorial), left out of digests.
+	Sponsored  bool      `json:"sponsored,omitempty"`
 	Paragraphs []string  `json:"paragraphs"`
 	Removed    []Removed `json:"removed"`
 }

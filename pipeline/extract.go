@@ -55,6 +55,7 @@ func (p *Pipeline) Extract(ctx context.Context, id, src string) (model.Article, 
 		return model.Article{}, err
 	}
 	a.Clean = dedupe.CleanArticle(a.Lead, a.Raw, p.rules[id], learned[id])
+	a.Clean.Sponsored = dedupe.Sponsored(a.Kicker, a.Title, p.rules[id])
 	_, a.Topics = p.classifier.Classify(a.Title, body(&a))
 	// A page stored already tells its story; a new one has none yet.
 	if stored, err := p.store.Article(ctx, a.URL); err == nil {

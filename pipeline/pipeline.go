@@ -17,6 +17,7 @@ import (
 	"reflect"
 	"regexp"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -110,7 +111,7 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger, opts ...Option) 
 	for _, o := range cfg.Outlets {
 		prof := cfg.Profiles[o.ID]
 		p.outlets[o.ID] = scrape.Outlet{ID: o.ID, Name: p.names[o.ID], BaseURL: o.BaseURL, Feeds: o.Feeds, Profile: prof}
-		r := dedupe.Rules{PromoMarkers: prof.PromoMarkers, EndMarkers: prof.EndMarkers, Outlets: byName}
+		r := dedupe.Rules{PromoMarkers: prof.PromoMarkers, EndMarkers: prof.EndMarkers, Outlets: byName, SponsoredMarkers: prof.SponsoredMarkers}
 		for _, d := range prof.Datelines {
 			re, err := regexp.Compile(d)
 			if err != nil {
@@ -426,7 +427,8 @@ func (d *deriver) run(ctx context.Context, since time.Time) error {
 		var err error
 		for b := range batches {
 			if err == nil {
-				if err = d.batch(ctx, b); err != nil {
+				err = panicked("deriving a batch", func() error { return d.batch(ctx, b) })
+				if err != nil {
 					cancel(err)
 				}
 			}
@@ -457,6 +459,19 @@ func (d *deriver) run(ctx context.Context, since time.Time) error {
 		err = derr // the reader's error is then only "cancelled"
 	}
 	return err
+}
+
+// panicked runs fn and turns a panic in it into an error carrying the
+// stack. The pass runs in goroutines of its own, which the daemon's
+// recovery of its jobs does not reach: without this, one article that trips
+// a bug would stop the daemon, and stop it again at every restart.
+func panicked(what string, fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("pipeline: %s panicked: %v\n%s", what, r, debug.Stack())
+		}
+	}()
+	return fn()
 }
 
 // warm adds to the index the articles of the story window before since,
@@ -515,18 +530,26 @@ func (d *deriver) batch(ctx context.Context, articles []*model.Article) error {
 	views := make([]view, len(articles))
 	var wg sync.WaitGroup
 	workers := runtime.GOMAXPROCS(0)
+	errs := make([]error, workers)
 	for w := range workers {
 		wg.Go(func() {
-			for i := w; i < len(articles); i += workers {
+			for i := w; i < len(articles) && errs[w] == nil; i += workers {
 				a := *articles[i]
-				a.Clean = dedupe.CleanArticle(a.Lead, a.Raw, d.p.rules[a.Outlet], d.learned[a.Outlet])
-				_, topics := d.p.classifier.Classify(a.Title, body(&a))
-				doc := dedupe.Doc{ID: a.URL, Published: a.Published, Paragraphs: dedupe.DocText(&a)}
-				views[i] = view{a.Clean, topics, dedupe.Sign(doc)}
+				errs[w] = panicked("deriving "+a.URL, func() error {
+					a.Clean = dedupe.CleanArticle(a.Lead, a.Raw, d.p.rules[a.Outlet], d.learned[a.Outlet])
+					a.Clean.Sponsored = dedupe.Sponsored(a.Kicker, a.Title, d.p.rules[a.Outlet])
+					_, topics := d.p.classifier.Classify(a.Title, body(&a))
+					doc := dedupe.Doc{ID: a.URL, Published: a.Published, Paragraphs: dedupe.DocText(&a)}
+					views[i] = view{a.Clean, topics, dedupe.Sign(doc)}
+					return nil
+				})
 			}
 		})
 	}
 	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
 
 	// No article of this batch can join a story through one published a
 	// window before its first.
@@ -587,7 +610,8 @@ func (p *Pipeline) Stories(ctx context.Context, win model.Window) ([]model.Story
 				s.Arrived = t
 			}
 		}
-		if !win.Holds(s) {
+		// Paid content is stored and exported, never mailed as news.
+		if !win.Holds(s) || s.Headline.Clean.Sponsored {
 			continue
 		}
 		s.Scores = p.classifier.Scores(s.Headline.Title, body(&s.Headline))

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -199,5 +200,20 @@ func TestShutdownLeavesViewsToNextPass(t *testing.T) {
 		if a.Story == "" || a.Clean.Paragraphs == nil {
 			t.Fatalf("%s has no derived view after the next pass", a.URL)
 		}
+	}
+}
+
+// TestPanicInPassIsAnError: a bug that panics on one article fails the
+// pass with an error naming it, instead of ending the process (the pass
+// runs in goroutines that the daemon's job recovery does not reach).
+func TestPanicInPassIsAnError(t *testing.T) {
+	p, _ := lateArrivals(t)
+	r := p.rules["isna"]
+	r.Datelines = append(r.Datelines, nil) // a nil pattern panics when matched
+	p.rules["isna"] = r
+	p.derived.done = false // a full pass, over the ISNA articles too
+	_, err := p.Process(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "panicked") || !strings.Contains(err.Error(), "https://www.isna.ir/news/") {
+		t.Errorf("Process: %v; want an error saying which article panicked", err)
 	}
 }

@@ -72,6 +72,10 @@ type Profile struct {
 	// PromoMarkers start read-more lines particular to this outlet, in
 	// addition to the markers every outlet shares (SPEC §7).
 	PromoMarkers []string `yaml:"promo_markers"`
+	// SponsoredMarkers start the kicker or title of a paid article
+	// (advertorial) of this outlet, in addition to the shared ones
+	// ("رپرتاژ"); such an article is stored but kept out of digests.
+	SponsoredMarkers []string `yaml:"sponsored_markers"`
 	// EndMarkers are whole paragraphs that end an article ("انتهای پیام").
 	EndMarkers []string `yaml:"end_markers"`
 	// Datelines are regular expressions, matched on the display form at the

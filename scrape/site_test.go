@@ -245,7 +245,7 @@ func testOptions() Options {
 	return Options{
 		UserAgent:   "mediadigest-test",
 		Parallelism: 2,
-		Timeout:     300 * time.Millisecond,
+		Timeout:     time.Second, // generous for loopback on a loaded CI machine; the slow-page case waits it out
 		MaxBody:     4096,
 		Retries:     2,
 		Backoff:     10 * time.Millisecond,

@@ -125,6 +125,9 @@ type killProxy struct {
 	srv      *httptest.Server
 	upstream string
 	wire     *tripwire
+
+	mu       sync.Mutex
+	articles map[string]int // article pages answered, by path, over every run
 }
 
 func newKillProxy(t *testing.T, upstream string, w *tripwire) *killProxy {
@@ -154,8 +157,28 @@ func (p *killProxy) serve(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set(h, v)
 		}
 	}
+	if strings.HasPrefix(r.URL.Path, "/news/") && resp.StatusCode == http.StatusOK {
+		p.mu.Lock()
+		if p.articles == nil {
+			p.articles = map[string]int{}
+		}
+		p.articles[r.URL.Path]++
+		p.mu.Unlock()
+	}
 	w.WriteHeader(resp.StatusCode)
 	_, _ = w.Write(bytes.ReplaceAll(body, []byte(p.upstream), []byte(p.srv.URL)))
+}
+
+// refetched returns how many article pages were answered more than once,
+// over every run through the proxy.
+func (p *killProxy) refetched() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, c := range p.articles {
+		n += c - 1
+	}
+	return n
 }
 
 // crashLease is the shortest claim on outbox rows the config allows: the
@@ -212,16 +235,16 @@ func TestBackfillSurvivesKill(t *testing.T) {
 	}
 	t.Cleanup(outlets.Close)
 	// setup gives each run its own store, and its own proxy to kill it.
-	setup := func(t *testing.T) (wire *tripwire, args []string, db string) {
+	setup := func(t *testing.T) (wire *tripwire, proxy *killProxy, args []string, db string) {
 		wire = &tripwire{}
-		proxy := newKillProxy(t, outlets.URL("isna"), wire)
+		proxy = newKillProxy(t, outlets.URL("isna"), wire)
 		dir := t.TempDir()
 		db = filepath.Join(dir, "mediadigest.db")
 		config := writeCrashConfig(t, dir, db, proxy.srv.URL, outlets.URL("eghtesad24"), 25, 1)
-		return wire, []string{"backfill", "-config", config, "-outlet", "isna", "-from", "1405/09/04", "-to", "1405/09/05"}, db
+		return wire, proxy, []string{"backfill", "-config", config, "-outlet", "isna", "-from", "1405/09/04", "-to", "1405/09/05"}, db
 	}
 
-	wire, args, db := setup(t)
+	wire, _, args, db := setup(t)
 	wire.arm(killPoint{})
 	if code, out, errs := runMain(t, wire, args...); code != 0 {
 		t.Fatalf("uninterrupted backfill exited %d\n%s%s", code, out, errs)
@@ -242,7 +265,7 @@ func TestBackfillSurvivesKill(t *testing.T) {
 	for i, n := range slices.Compact(points) {
 		t.Run(fmt.Sprintf("request %d of %d", n, requests), func(t *testing.T) {
 			t.Parallel()
-			wire, args, db := setup(t)
+			wire, proxy, args, db := setup(t)
 			kills := []killPoint{{"GET", n}}
 			if i%3 == 2 {
 				kills = append(kills, killPoint{"GET", 2})
@@ -270,6 +293,12 @@ func TestBackfillSurvivesKill(t *testing.T) {
 			}
 			if got.unclean != 0 {
 				t.Errorf("%d articles without a clean view after the final run", got.unclean)
+			}
+			// Only a page answered but not yet stored when the process
+			// died is fetched again: at most one per worker (crawl
+			// parallelism 2) per kill.
+			if n := proxy.refetched(); n > 2*len(kills) {
+				t.Errorf("%d article pages fetched again after %d kill(s); stored ones must not be", n, len(kills))
 			}
 		})
 	}

@@ -119,6 +119,10 @@ func TestDemoDigest(t *testing.T) {
 	if s, ok := stories["/fa/news/312489"]; !ok || strings.HasPrefix(s.Title, "also:") {
 		t.Error("Eghtesad24's own dollar-rate report should be a story of its own")
 	}
+	// The advertorial («رپرتاژ آگهی») is paid content, not news.
+	if _, ok := stories["/news/1405090504402"]; ok {
+		t.Error("the advertorial is in the digest")
+	}
 	// The cinema article matches no topic: it is under "other".
 	if topicOf(d, "/news/1405090503815") != "other" {
 		t.Errorf("the cinema article is under %q, want other", topicOf(d, "/news/1405090503815"))
@@ -174,6 +178,11 @@ func TestDemoCleaning(t *testing.T) {
 	}
 	if len(articles) != 36 {
 		t.Errorf("%d articles exported, want the 36 of the sample outlets", len(articles))
+	}
+	for p, a := range articles {
+		if want := p == "/news/1405090504402"; a.Sponsored != want {
+			t.Errorf("%s: sponsored %v, want %v (only the advertorial is)", p, a.Sponsored, want)
+		}
 	}
 	for p, a := range articles {
 		seen := map[string]bool{}

@@ -39,17 +39,17 @@ func usagef(format string, args ...any) error {
 }
 
 var commands = []command{
-	{"demo", "[-out DIR]", "crawl the bundled sample outlets on loopback and write a sample digest", demoCmd},
+	{"demo", "[-out DIR] [-v] [-keep]", "crawl the bundled sample outlets on loopback and write a sample digest", demoCmd},
 	{"check", "", "validate the config and the profiles it names", checkCmd},
 	{"crawl", "[-outlet ID]...", "one pass over the outlets' feeds now", crawlCmd},
-	{"backfill", "-outlet ID -from DATE -to DATE", "walk an outlet's archive day by day (resumable)", backfillCmd},
+	{"backfill", "-outlet ID -from DATE [-to DATE]", "walk an outlet's archive day by day (resumable)", backfillCmd},
 	{"extract", "-outlet ID URL|FILE", "extract one page and print its article JSON", extractCmd},
 	{"reprocess", "[-outlet ID]", "re-extract stored raw pages with the current profiles", reprocessCmd},
 	{"export", "[-since T] [-until T] [-outlet ID]", "print stored articles as JSON Lines", exportCmd},
-	{"digest", "[-date DATE] [-subscriber EMAIL] [-format F] [-out DIR] [-send]", "build, write or send a day's digest", digestCmd},
-	{"outbox", "[-state S] [-retry ID]", "list digests queued, sent or failed; retry one", outboxCmd},
-	{"status", "", "print outlet health and outbox counts from the store", statusCmd},
-	{"serve", "", "run the scheduler daemon", serveCmd},
+	{"digest", "[-date DATE] [-subscriber EMAIL] [-format F] [-out DIR] [-send]", "build or write a day's digest, or send what is new", digestCmd},
+	{"outbox", "[-state S] [-n N] [-retry ID]", "list digests queued, sent or failed; retry one", outboxCmd},
+	{"status", "[-json]", "print outlet health and outbox counts from the store", statusCmd},
+	{"serve", "[-listen ADDR]", "run the scheduler daemon", serveCmd},
 	{"migrate", "-from sqlite:FILE -to postgres://… [-force]", "copy a store into another, e.g. SQLite into PostgreSQL", migrateCmd},
 }
 
