@@ -3,9 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"io"
-	"mime"
-	"mime/multipart"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -76,29 +73,7 @@ func TestDigestFormats(t *testing.T) {
 			if to := msg.Header.Get("To"); !strings.Contains(to, "analyst@example.com") {
 				t.Errorf("To = %q", to)
 			}
-			mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-			if err != nil || mt != "multipart/alternative" {
-				t.Fatalf("Content-Type %q (%v), want multipart/alternative", mt, err)
-			}
-			parts := map[string]string{}
-			var types []string
-			mr := multipart.NewReader(msg.Body, params["boundary"])
-			for {
-				p, err := mr.NextPart()
-				if err == io.EOF {
-					break
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
-				body, err := io.ReadAll(p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				types = append(types, ct)
-				parts[ct] = string(body)
-			}
+			types, parts := mimeParts(t, msg)
 			if !slices.Equal(types, []string{"text/plain", "text/html"}) {
 				t.Fatalf("parts = %v, want text/plain then text/html", types)
 			}

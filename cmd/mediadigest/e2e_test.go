@@ -282,37 +282,8 @@ func TestDemoEML(t *testing.T) {
 	if _, err := msg.Header.Date(); err != nil {
 		t.Errorf("Date: %v", err)
 	}
-	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if err != nil || mt != "multipart/alternative" {
-		t.Fatalf("Content-Type %q (%v), want multipart/alternative", mt, err)
-	}
-	mr := multipart.NewReader(msg.Body, params["boundary"])
-	var types []string
-	var text, html string
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		ct, cp, _ := mime.ParseMediaType(part.Header.Get("Content-Type"))
-		if cp["charset"] != "UTF-8" && cp["charset"] != "utf-8" {
-			t.Errorf("%s part charset %q", ct, cp["charset"])
-		}
-		body, err := io.ReadAll(part) // multipart decodes quoted-printable
-		if err != nil {
-			t.Fatal(err)
-		}
-		types = append(types, ct)
-		switch ct {
-		case "text/plain":
-			text = string(body)
-		case "text/html":
-			html = string(body)
-		}
-	}
+	types, bodies := mimeParts(t, msg)
+	text, html := bodies["text/plain"], bodies["text/html"]
 	if strings.Join(types, ",") != "text/plain,text/html" {
 		t.Errorf("parts = %v, want text/plain then text/html", types)
 	}
@@ -333,6 +304,38 @@ func TestDemoEML(t *testing.T) {
 		if !strings.Contains(part, "بررسی قیمت‌ها در بازار تهران") || strings.Contains(part, "بیشتر بخوانید") {
 			t.Errorf("the %s part should sum up the article without a lead by its first paragraph, without its promo line", name)
 		}
+	}
+}
+
+// mimeParts reads a digest mail, which must be multipart/alternative with
+// UTF-8 parts: the media types of its parts in order, and their bodies by
+// type, decoded from quoted-printable.
+func mimeParts(t *testing.T, msg *mail.Message) (types []string, bodies map[string]string) {
+	t.Helper()
+	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/alternative" {
+		t.Fatalf("message %s: Content-Type %q (%v), want multipart/alternative", msg.Header.Get("Message-Id"), mt, err)
+	}
+	bodies = map[string]string{}
+	mr := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return types, bodies
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		ct, cp, _ := mime.ParseMediaType(part.Header.Get("Content-Type"))
+		if !strings.EqualFold(cp["charset"], "UTF-8") {
+			t.Errorf("%s part charset %q", ct, cp["charset"])
+		}
+		body, err := io.ReadAll(part)
+		if err != nil {
+			t.Fatal(err)
+		}
+		types = append(types, ct)
+		bodies[ct] = string(body)
 	}
 }
 

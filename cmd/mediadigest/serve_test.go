@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
-	"mime/multipart"
 	"net"
 	"net/http"
 	netmail "net/mail"
@@ -278,24 +276,8 @@ func TestServeTakesOverFromAKilledDaemon(t *testing.T) {
 // textPart returns the text/plain part of a digest.
 func textPart(t *testing.T, m *netmail.Message) string {
 	t.Helper()
-	_, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
-	if err != nil {
-		t.Fatalf("message %s: Content-Type: %v", m.Header.Get("Message-Id"), err)
-	}
-	mr := multipart.NewReader(m.Body, params["boundary"])
-	for {
-		part, err := mr.NextPart()
-		if err != nil {
-			t.Fatalf("message %s: no text/plain part: %v", m.Header.Get("Message-Id"), err)
-		}
-		if strings.HasPrefix(part.Header.Get("Content-Type"), "text/plain") {
-			b, err := io.ReadAll(part) // multipart decodes quoted-printable
-			if err != nil {
-				t.Fatal(err)
-			}
-			return string(b)
-		}
-	}
+	_, bodies := mimeParts(t, m)
+	return bodies["text/plain"]
 }
 
 // TestServeLocksBeforeOpening: a second serve (a newer binary, say) is
