@@ -102,7 +102,8 @@ type Daemon struct {
 	mailing  chan struct{}
 	// caughtUp is closed, by crawlsCaughtUp, once the start-up catch-up
 	// has run the missed crawls: a scheduled digest due meanwhile waits
-	// for it, so that it includes what they bring.
+	// for them, so that the store it reads is the caught-up one (see
+	// catchUp for what that changes).
 	caughtUp       chan struct{}
 	crawlsCaughtUp func()
 }
@@ -189,11 +190,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.log.Info("scheduler started", "timezone", d.cfg.Location.String(), "outlets", len(d.cfg.Outlets),
 		"digest_schedule", d.cfg.Digest.Schedule)
 	var catchUp sync.WaitGroup
+	// Counting the stored stories reads every clean view: it must not
+	// hold the catch-up back.
+	catchUp.Go(func() { d.recovered("metrics", func() { d.loadDerivedCounts(jobs) }) })
 	catchUp.Go(func() {
-		d.recovered("metrics", func() { d.loadDerivedCounts(jobs) })
 		// A missed crawl waits for a scheduled one running (d.crawling)
 		// rather than being skipped like a second run of a cron entry:
-		// the missed digest that follows must include it.
+		// the missed digest comes after both.
 		d.catchUp(jobs, start, func(outlet string) { d.crawl(jobs, outlet, true) })
 	})
 
@@ -230,10 +233,15 @@ func (d *Daemon) Run(ctx context.Context) error {
 }
 
 // catchUp runs, at start-up (now), what was missed while the daemon was
-// down: first the missed crawls, one after the other, so that a missed
-// digest includes what they bring, then the missed digests, then whatever
-// the outbox still holds. A panic in one step is logged, and the next
-// step runs: the daemon does not die at every start on one bad row.
+// down: first the missed crawls, one after the other, then the missed
+// digests, then whatever the outbox still holds. A missed digest's window
+// ends at the scheduled time it missed, the same in every daemon that
+// computes it, so what the catch-up crawls store arrives after it and goes
+// into the next digest; only articles found more than model.LateArrival
+// after their publication (which keep their published time) reach the
+// missed digest through the crawls run first. A panic in one step is
+// logged, and the next step runs: the daemon does not die at every start
+// on one bad row.
 func (d *Daemon) catchUp(ctx context.Context, now time.Time, crawl func(outlet string)) {
 	func() {
 		defer d.crawlsCaughtUp()
@@ -376,6 +384,13 @@ func (d *Daemon) send(ctx context.Context, task string, window func(lastEnd time
 	start := time.Now()
 	queued := 0
 	var errs []error
+	// A window skipped here is not lost: the next run starts at the
+	// subscriber's last window end.
+	release, err := d.pipe.HoldEnqueue(ctx, time.Minute)
+	if err != nil {
+		finished(ctx, log, slog.LevelInfo, err, "duration_s", seconds(time.Since(start)))
+		return
+	}
 	for _, sub := range d.cfg.Subscribers {
 		lastEnd, _, err := d.store.LastWindowEnd(ctx, sub.Email)
 		if err != nil {
@@ -398,6 +413,7 @@ func (d *Daemon) send(ctx context.Context, task string, window func(lastEnd time
 				"to", win.To.In(d.cfg.Location), "message_id", it.MessageID)
 		}
 	}
+	release()
 	rep, err := d.deliverDue(ctx)
 	d.m.delivered(rep)
 	errs = append(errs, err)

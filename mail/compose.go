@@ -127,8 +127,14 @@ func MessageID(subscriber string, win model.Window, fromAddr string) string {
 }
 
 // key identifies the digest of one subscriber and one window; the outbox
-// keeps one row per key.
+// keeps one row per key. A window on an arrival basis is another digest
+// than the day's with the same bounds (a midnight schedule); the day's
+// keeps the key it had before windows had a basis.
 func key(subscriber string, win model.Window) string {
-	return strings.ToLower(strings.TrimSpace(subscriber)) + " " +
+	k := strings.ToLower(strings.TrimSpace(subscriber)) + " " +
 		win.From.UTC().Format(time.RFC3339) + " " + win.To.UTC().Format(time.RFC3339)
+	if win.Basis != model.ByPublished {
+		k += " " + string(win.Basis)
+	}
+	return k
 }

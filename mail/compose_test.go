@@ -42,6 +42,7 @@ func TestMessageID(t *testing.T) {
 		{"sender name changes nothing", "analyst@example.com", day, "digest@example.com", true},
 		{"other subscriber", "boss@example.com", day, from, false},
 		{"other window", "analyst@example.com", next, from, false},
+		{"same bounds by arrival", "analyst@example.com", model.Window{From: day.From, To: day.To, Basis: model.ByArrival}, from, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"mediadigest/model"
+	"mediadigest/scrape"
 	"mediadigest/store"
 )
 
@@ -122,6 +123,47 @@ digest:
 				t.Errorf("status %s: %s; want ok", h.Status, problems)
 			case tt.want != "" && (h.Status != "unhealthy" || !strings.Contains(problems, tt.want)):
 				t.Errorf("status %s: %q; want unhealthy with %q", h.Status, problems, tt.want)
+			}
+		})
+	}
+}
+
+// TestCrawlRecordedAsFailed: which crawls count as an outlet's failure
+// besides an error: one whose article pages all failed (a changed layout),
+// not a quiet one with a bad feed or a single odd page.
+func TestCrawlRecordedAsFailed(t *testing.T) {
+	tests := []struct {
+		name   string
+		stats  scrape.Stats
+		failed bool
+	}{
+		{"quiet crawl, one feed failing", scrape.Stats{Skipped: 12, Failed: 1}, false},
+		{"one odd page among none stored", scrape.Stats{Fetched: 1, Failed: 1}, false},
+		{"a page failing among stored ones", scrape.Stats{Fetched: 5, New: 4, Failed: 1}, false},
+		{"every page failing", scrape.Stats{Fetched: 4, Failed: 4, Errors: []scrape.PageError{{URL: "https://www.isna.ir/news/1", Reason: scrape.ReasonExtract, Message: "no article title"}}}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := testConfig(t, "record.yaml", `
+store: %[1]s/mediadigest.db
+outlets:
+  - {id: isna, profile: isna, base_url: "https://www.isna.ir"}
+`)
+			st := testStore(t, cfg)
+			p, err := New(cfg, st, slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.stats.Outlet = "isna"
+			if err := p.record(t.Context(), time.Now(), tt.stats, nil); err != nil {
+				t.Fatal(err)
+			}
+			h, err := p.Health(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := h.Outlets[0].ConsecutiveFailures == 1; got != tt.failed {
+				t.Errorf("recorded as failed: %v (%q), want %v", got, h.Outlets[0].LastError, tt.failed)
 			}
 		})
 	}

@@ -50,6 +50,7 @@ type Pipeline struct {
 	renderer   *digest.Renderer
 	names      map[string]string // outlet id → display name
 	holder     string            // this process, in leases and outbox claims
+	queueWait  time.Duration     // how long SendNew waits for HoldEnqueue
 	derived    derivedState
 }
 
@@ -85,6 +86,7 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger, opts ...Option) 
 		classifier: topics.New(cfg.Topics, topics.WithMinScore(cfg.Digest.MinScore)),
 		names:      map[string]string{},
 		holder:     defaultHolder(),
+		queueWait:  time.Minute,
 	}
 	for _, o := range opts {
 		o(p)
@@ -260,6 +262,10 @@ func (p *Pipeline) derive(ctx context.Context) (ProcessReport, error) {
 	return rep, err
 }
 
+// layoutChanged is how many article pages fetched in one crawl, all of
+// them failing, make the crawl count as failed.
+const layoutChanged = 3
+
 // record stores the outcome of one crawl run. A run cut short by
 // cancellation (shutdown) is not recorded: it is neither the outlet's
 // failure nor a finished pass, and the daemon's catch-up at the next start
@@ -279,10 +285,11 @@ func (p *Pipeline) record(ctx context.Context, start time.Time, st scrape.Stats,
 		run.Err = err.Error()
 	case st.Blocked:
 		run.Err = "blocked by a challenge page (ArvanCloud): the outlet refuses the crawler"
-	case st.Failed > 0 && st.New+st.Updated+st.Unchanged == 0:
-		// Every page failing is how a changed page layout shows: the
-		// outlet is failing even though its feeds answer.
-		run.Err = fmt.Sprintf("every page fetched failed (%d)", st.Failed)
+	case st.Fetched >= layoutChanged && st.New+st.Updated+st.Unchanged == 0:
+		// Every page fetched failing is how a changed page layout shows:
+		// the outlet is failing even though its feeds answer. A quiet
+		// crawl (nothing new to fetch) or one odd page is not that.
+		run.Err = fmt.Sprintf("every article page fetched failed (%d)", st.Fetched)
 		if len(st.Errors) > 0 {
 			e := st.Errors[0]
 			run.Err += fmt.Sprintf(", e.g. %s %s: %s", e.Reason, e.URL, e.Message)
@@ -297,6 +304,7 @@ func (p *Pipeline) record(ctx context.Context, start time.Time, st scrape.Stats,
 type ProcessReport struct {
 	Full     bool
 	Articles int
+	Failed   int // articles left underived by a bug (logged with their URL)
 	Stories  int
 	Removed  map[string]int // paragraphs removed, by reason
 }
@@ -526,30 +534,27 @@ func (d *deriver) batch(ctx context.Context, articles []*model.Article) error {
 		clean  model.Clean
 		topics []string
 		signed dedupe.Signed
+		err    error
 	}
 	views := make([]view, len(articles))
 	var wg sync.WaitGroup
 	workers := runtime.GOMAXPROCS(0)
-	errs := make([]error, workers)
 	for w := range workers {
 		wg.Go(func() {
-			for i := w; i < len(articles) && errs[w] == nil; i += workers {
+			for i := w; i < len(articles); i += workers {
 				a := *articles[i]
-				errs[w] = panicked("deriving "+a.URL, func() error {
+				views[i].err = panicked("deriving "+a.URL, func() error {
 					a.Clean = dedupe.CleanArticle(a.Lead, a.Raw, d.p.rules[a.Outlet], d.learned[a.Outlet])
 					a.Clean.Sponsored = dedupe.Sponsored(a.Kicker, a.Title, d.p.rules[a.Outlet])
 					_, topics := d.p.classifier.Classify(a.Title, body(&a))
 					doc := dedupe.Doc{ID: a.URL, Published: a.Published, Paragraphs: dedupe.DocText(&a)}
-					views[i] = view{a.Clean, topics, dedupe.Sign(doc)}
+					views[i] = view{clean: a.Clean, topics: topics, signed: dedupe.Sign(doc)}
 					return nil
 				})
 			}
 		})
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
 
 	// No article of this batch can join a story through one published a
 	// window before its first.
@@ -560,6 +565,13 @@ func (d *deriver) batch(ctx context.Context, articles []*model.Article) error {
 	var updates []store.Derived
 	for i, a := range articles {
 		v := &views[i]
+		if v.err != nil {
+			// One article that trips a bug keeps its previous views (or
+			// none); the others must not wait for the fix.
+			d.p.log.Error("article left underived", "url", a.URL, "error", v.err)
+			d.rep.Failed++
+			continue
+		}
 		story := d.ix.AddSigned(v.signed)
 		d.stories[story] = true
 		d.rep.Articles++
@@ -599,9 +611,11 @@ func (p *Pipeline) Stories(ctx context.Context, win model.Window) ([]model.Story
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
-	if win.Basis == model.ByArrival {
-		articles = slices.DeleteFunc(articles, func(a model.Article) bool { return !a.FirstSeen.Before(win.To) })
-	}
+	// Paid content is stored and exported, never mailed as news: not as a
+	// story, nor as another outlet's copy of one.
+	articles = slices.DeleteFunc(articles, func(a model.Article) bool {
+		return a.Clean.Sponsored || win.Basis == model.ByArrival && !a.FirstSeen.Before(win.To)
+	})
 	var out []model.Story
 	for _, s := range dedupe.Group(articles, dedupe.IndexOptions{Window: p.cfg.Cleaning.StoryWindow.D()}) {
 		s.Arrived = s.Headline.Arrival()
@@ -610,8 +624,7 @@ func (p *Pipeline) Stories(ctx context.Context, win model.Window) ([]model.Story
 				s.Arrived = t
 			}
 		}
-		// Paid content is stored and exported, never mailed as news.
-		if !win.Holds(s) || s.Headline.Clean.Sponsored {
+		if !win.Holds(s) {
 			continue
 		}
 		s.Scores = p.classifier.Scores(s.Headline.Title, body(&s.Headline))
@@ -708,14 +721,17 @@ func (p *Pipeline) render(ctx context.Context, it model.OutboxItem) (*gomail.Msg
 // concurrent use): the stories of each window are found once and shared by
 // every subscriber of that window, rather than found again for each.
 func (p *Pipeline) BatchRender() mail.RenderFunc {
-	type window struct{ from, to int64 }
+	type window struct {
+		from, to int64
+		basis    model.Basis
+	}
 	found := map[window][]model.Story{}
 	return func(ctx context.Context, it model.OutboxItem) (*gomail.Msg, error) {
 		sub, err := p.outboxSubscriber(it)
 		if err != nil {
 			return nil, err
 		}
-		w := window{it.Window.From.UnixNano(), it.Window.To.UnixNano()}
+		w := window{it.Window.From.UnixNano(), it.Window.To.UnixNano(), it.Window.Basis}
 		stories, ok := found[w]
 		if !ok {
 			if stories, err = p.Stories(ctx, it.Window); err != nil {
@@ -806,6 +822,40 @@ func (p *Pipeline) Send(ctx context.Context, win model.Window, emails []string) 
 	return d.Deliver(ctx, p.now())
 }
 
+// enqueueLease names the store-wide lease under which digests are queued.
+const enqueueLease = "digest:enqueue"
+
+// HoldEnqueue takes the store-wide lease under which digests are queued,
+// waiting up to wait while another process holds it. Reading a
+// subscriber's last window and queuing the next must not interleave with
+// another process doing the same — the daemon's schedule and a `digest
+// -send` by hand, or two daemons of a shared store — or both would queue a
+// window from the same end, and mail the same stories twice.
+func (p *Pipeline) HoldEnqueue(ctx context.Context, wait time.Duration) (release func(), err error) {
+	deadline := time.Now().Add(wait)
+	for {
+		ok, err := p.store.TryLease(ctx, enqueueLease, p.holder, p.now(), p.cfg.Cluster.Lease.D())
+		if err != nil {
+			return nil, fmt.Errorf("pipeline: %w", err)
+		}
+		if ok {
+			return func() {
+				if err := p.store.ReleaseLease(context.WithoutCancel(ctx), enqueueLease, p.holder); err != nil {
+					p.log.Warn("digest queuing lease not released: others wait until it expires", "error", err)
+				}
+			}, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("pipeline: another process has been queuing digests for over %s (lease %s); try again later, or see `mediadigest status`", wait, enqueueLease)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
 // NewsReport is what SendNew did: the deliveries, and the subscribers
 // with nothing new since their last digest.
 type NewsReport struct {
@@ -818,14 +868,29 @@ type NewsReport struct {
 // (model.ByArrival): the window runs from the end of their latest one, or
 // from a day ago for a first digest, to now. A subscriber with nothing
 // new gets no mail and no outbox row, so their next window still starts
-// where the last one ended.
+// where the last one ended. Windows are read and queued under HoldEnqueue.
 func (p *Pipeline) SendNew(ctx context.Context, emails []string) (NewsReport, error) {
 	d, err := p.Deliverer()
 	if err != nil {
 		return NewsReport{}, err
 	}
 	d.Render = p.BatchRender()
+	release, err := p.HoldEnqueue(ctx, p.queueWait)
+	if err != nil {
+		return NewsReport{}, err
+	}
 	now := p.now()
+	rep, err := p.queueNew(ctx, d, emails, now)
+	release()
+	if err != nil {
+		return rep, err
+	}
+	rep.Report, err = d.Deliver(ctx, now)
+	return rep, err
+}
+
+// queueNew queues SendNew's digests; the caller holds HoldEnqueue.
+func (p *Pipeline) queueNew(ctx context.Context, d *mail.Deliverer, emails []string, now time.Time) (NewsReport, error) {
 	var rep NewsReport
 	stories := map[model.Window][]model.Story{}
 	for _, s := range p.subscribers(emails) {
@@ -854,8 +919,7 @@ func (p *Pipeline) SendNew(ctx context.Context, emails []string) (NewsReport, er
 			return rep, err
 		}
 	}
-	rep.Report, err = d.Deliver(ctx, now)
-	return rep, err
+	return rep, nil
 }
 
 // subscribers returns the configured subscribers named in emails, or

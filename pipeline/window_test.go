@@ -138,3 +138,33 @@ mail: {transport: file, dir: "%[1]s/outbox"}
 	}
 	return p, at
 }
+
+// TestHoldEnqueue: two processes queuing digests take turns, so neither
+// reads a subscriber's last window while the other is about to move it.
+func TestHoldEnqueue(t *testing.T) {
+	p, _ := lateArrivals(t, WithHolder("daemon"))
+	q, err := New(p.cfg, p.store, slog.New(slog.DiscardHandler), WithHolder("digest -send"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	release, err := p.HoldEnqueue(t.Context(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.HoldEnqueue(t.Context(), 300*time.Millisecond); err == nil || !strings.Contains(err.Error(), "another process has been queuing digests") {
+		t.Fatalf("second holder while the first holds it: %v, want it refused after waiting", err)
+	}
+	q.queueWait = 300 * time.Millisecond
+	if _, err := q.SendNew(t.Context(), nil); err == nil {
+		t.Error("SendNew queued digests while another process held the lease")
+	}
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		release()
+	}()
+	releaseQ, err := q.HoldEnqueue(t.Context(), time.Minute)
+	if err != nil {
+		t.Fatalf("second holder once the first released it: %v", err)
+	}
+	releaseQ()
+}

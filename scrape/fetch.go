@@ -398,20 +398,24 @@ func (r *run) onError(resp *colly.Response, err error) {
 		err = errors.New(j.abortWhy)
 	}
 	reason := classify(err, status, j.abort)
+	// The host's wish holds for every request to it, whether or not this
+	// one is tried again (its retries may be spent, or there are none).
+	paused := false
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		if d, ok := retryAfter(resp.Headers, time.Now()); ok {
+			r.pauseHost(resp.Request.URL.Host, time.Now().Add(d))
+			r.log.Info("host asks to wait (Retry-After)", "host", resp.Request.URL.Host, "wait_s", d.Seconds())
+			paused = true
+		}
+	}
 	if !retryable(reason, status) || j.attempt >= r.opt.Retries {
 		r.fail(j, reason, err)
 		return
 	}
 	j.attempt++
 	wait := backoff(r.opt.Backoff, j.attempt)
-	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-		if d, ok := retryAfter(resp.Headers, time.Now()); ok {
-			// This retry waits in onRequest with every other request
-			// to the host.
-			r.pauseHost(resp.Request.URL.Host, time.Now().Add(d))
-			r.log.Info("host asks to wait (Retry-After)", "host", resp.Request.URL.Host, "wait_s", d.Seconds())
-			wait = 0
-		}
+	if paused {
+		wait = 0 // the retry waits in onRequest with every other request to the host
 	}
 	r.log.Debug("retry", "url", j.url, "reason", reason, "attempt", j.attempt+1, "backoff_s", wait.Seconds())
 	if !r.sleep(wait) {
@@ -502,16 +506,18 @@ func classify(err error, status int, abort string) string {
 		return ReasonRedirect
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
 		return ReasonTimeout
+	case errors.As(err, new(*net.DNSError)):
+		return ReasonDNS
 	}
 	// Anything else failed at the connection: reset, refused, closed
-	// early, unresolvable.
+	// early.
 	return ReasonReset
 }
 
 // retryable reports whether a failure may go away by itself.
 func retryable(reason string, status int) bool {
 	switch reason {
-	case ReasonHTTP5xx, ReasonTimeout, ReasonReset:
+	case ReasonHTTP5xx, ReasonTimeout, ReasonReset, ReasonDNS:
 		return true
 	}
 	return status == http.StatusTooManyRequests

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -139,6 +140,7 @@ func TestClassify(t *testing.T) {
 		{urlErr(syscall.ECONNRESET), 0, "", ReasonReset},
 		{urlErr(io.EOF), 0, "", ReasonReset},
 		{urlErr(syscall.ECONNREFUSED), 0, "", ReasonReset},
+		{urlErr(&net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "www.mehrnews.com", IsNotFound: true}}), 0, "", ReasonDNS},
 	}
 	for _, tt := range tests {
 		if got := classify(tt.err, tt.status, tt.abort); got != tt.want {

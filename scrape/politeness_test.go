@@ -62,6 +62,14 @@ func (h *logRecorder) atLeast(level slog.Level) []string {
 // the Retry-After in; from then on, no request may reach the server
 // before the pause ends.
 func TestRetryAfterPausesHost(t *testing.T) {
+	// Whether the page that got the 429 is tried again or not (its
+	// retries spent, or none configured), the host's pause holds for all.
+	for _, retries := range []int{2, -1} {
+		t.Run(fmt.Sprintf("retries %d", retries), func(t *testing.T) { retryAfterPausesHost(t, retries) })
+	}
+}
+
+func retryAfterPausesHost(t *testing.T, retries int) {
 	const retryAfter = time.Second
 	var items []item
 	for i := 1; i <= 6; i++ {
@@ -103,6 +111,7 @@ func TestRetryAfterPausesHost(t *testing.T) {
 	})
 	opt := testOptions()
 	opt.Parallelism = 2
+	opt.Retries = retries
 	opt.Timeout = 5 * time.Second
 	opt.Logger = slog.New(log)
 	var k sink
@@ -110,8 +119,8 @@ func TestRetryAfterPausesHost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.New != 6 || st.Failed != 0 {
-		t.Fatalf("stats = %+v, want all 6 pages after the pause", st)
+	if want := min(6, 5+max(retries, 0)); st.New != want || st.Failed != 6-want {
+		t.Fatalf("stats = %+v, want %d pages after the pause", st, want)
 	}
 	mu.Lock()
 	end := answered.Add(retryAfter)

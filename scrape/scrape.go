@@ -23,6 +23,7 @@ const (
 	ReasonHTTP5xx  = "http_5xx"
 	ReasonTimeout  = "timeout"
 	ReasonReset    = "reset" // connection reset, refused or closed early
+	ReasonDNS      = "dns"   // host name not found: a typo in base_url, or DNS down
 	ReasonTooLarge = "too_large"
 	ReasonRedirect = "redirect" // loop, too many hops, off-site or odd scheme
 	ReasonBlocked  = "blocked"  // ArvanCloud challenge page

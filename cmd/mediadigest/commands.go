@@ -399,11 +399,11 @@ func outboxCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "%-5s %-7s %-30s %-25s %-8s %s\n", "ID", "STATE", "SUBSCRIBER", "WINDOW (UTC)", "ATTEMPTS", "LAST REPLY")
+		fmt.Fprintf(e.stdout, "%-5s %-7s %-30s %-33s %-8s %s\n", "ID", "STATE", "SUBSCRIBER", "WINDOW ("+a.cfg.Location.String()+")", "ATTEMPTS", "LAST REPLY")
 		for _, it := range items {
-			fmt.Fprintf(e.stdout, "%-5d %-7s %-30s %-25s %-8d %s\n", it.ID, it.State, it.Subscriber,
-				it.Window.From.UTC().Format("2006-01-02T15:04")+"+"+it.Window.To.Sub(it.Window.From).String(),
-				it.Attempts, oneLine(it.LastReply))
+			const minute = "2006-01-02 15:04"
+			win := it.Window.From.In(a.cfg.Location).Format(minute) + " → " + it.Window.To.In(a.cfg.Location).Format(minute)
+			fmt.Fprintf(e.stdout, "%-5d %-7s %-30s %-33s %-8d %s\n", it.ID, it.State, it.Subscriber, win, it.Attempts, oneLine(it.LastReply))
 		}
 		return nil
 	}

@@ -86,7 +86,7 @@ func printStats(w io.Writer, stats []scrape.Stats) {
 	}
 }
 
-// pageFailures is the error of a crawl or backfill whose outlets answered
+// pageFailures is the error of a crawl whose outlets answered
 // but some of whose pages failed (listed by printStats): the work is not
 // all done, though what was fetched is stored.
 func pageFailures(stats []scrape.Stats) error {
