@@ -24,7 +24,68 @@ import (
 var (
 	backfillN = flag.Int("backfill.n", 2000, "articles BenchmarkBackfill stores per op")
 	digestN   = flag.Int("digest.n", 20000, "articles stored before BenchmarkDigest200")
+	processN  = flag.Int("process.n", 10000, "articles stored before BenchmarkProcessIncremental")
 )
+
+// BenchmarkProcessIncremental compares, over -process.n stored articles,
+// the pass over the derived views that follows a crawl once the process
+// has made its first, full, pass (the corpus's last day, 400 articles,
+// stored since) with a full pass over the same store. The learned lines
+// are held fixed (no line is learned): in the corpus the last day adds
+// some, and a change of learned lines makes any pass a full one.
+func BenchmarkProcessIncremental(b *testing.B) {
+	c := corpus.Generate(*processN, 1)
+	srv := httptest.NewServer(c.Handler())
+	defer srv.Close()
+	ctx := context.Background()
+	first, last := c.Days()
+	var incremental, full time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		cfg, err := config.Demo(srv.URL, srv.URL, b.TempDir())
+		if err != nil {
+			b.Fatal(err)
+		}
+		cfg.Cleaning.LearnMinArticles = 1 << 20
+		st, err := store.Open(ctx, cfg.Store)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { st.Close() })
+		newPipeline := func() *pipeline.Pipeline {
+			q, err := pipeline.New(cfg, st, slog.New(slog.DiscardHandler))
+			if err != nil {
+				b.Fatal(err)
+			}
+			return q
+		}
+		p := newPipeline()
+		// p's backfill ends with its first pass, a full one; the last
+		// day comes in through another process, as a crawl would.
+		for _, id := range []string{corpus.ISNA, corpus.Eghtesad24} {
+			if _, err := p.Backfill(ctx, id, first, last.AddDays(-1), quiet{}); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := newPipeline().Backfill(ctx, id, last, last, quiet{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StartTimer()
+		start := time.Now()
+		rep, err := p.Process(ctx)
+		if err != nil || rep.Full {
+			b.Fatalf("Process after a new day: %+v, %v; want a partial pass", rep, err)
+		}
+		incremental += time.Since(start)
+		start = time.Now()
+		if rep, err := newPipeline().Process(ctx); err != nil || !rep.Full {
+			b.Fatalf("a new pipeline's Process: %+v, %v; want a full pass", rep, err)
+		}
+		full += time.Since(start)
+	}
+	b.ReportMetric(incremental.Seconds()/float64(b.N), "s/incremental-pass")
+	b.ReportMetric(full.Seconds()/float64(b.N), "s/full-pass")
+}
 
 // BenchmarkBackfill runs the whole pipeline over -backfill.n generated
 // articles served on loopback, as two backfill commands would: archive
