@@ -39,6 +39,9 @@ type Article struct {
 
 	Topics []string `json:"topics"`
 	Story  string   `json:"story"`
+	// Titles is every title the article carried, oldest first, when an
+	// edit changed it (export); empty otherwise.
+	Titles []string `json:"titles,omitempty"`
 }
 
 // Clean is the view of an article that users see: paragraphs left after

@@ -276,6 +276,32 @@ func (s *Store) Article(ctx context.Context, url string) (*model.Article, error)
 	return a, nil
 }
 
+// EditedTitles returns the title history (oldest first) of every article
+// whose title changed since it was first stored, by article id. Edits are
+// rare, so the map is small however large the store.
+func (s *Store) EditedTitles(ctx context.Context) (map[int64][]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT t.article_id, t.title FROM article_titles t
+		WHERE t.article_id IN (SELECT article_id FROM article_titles GROUP BY article_id HAVING COUNT(*) > 1)
+		ORDER BY t.article_id, `+s.d.titleSeq)
+	if err != nil {
+		return nil, fmt.Errorf("store: edited titles: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64][]string{}
+	for rows.Next() {
+		var id int64
+		var title string
+		if err := rows.Scan(&id, &title); err != nil {
+			return nil, fmt.Errorf("store: edited titles: %w", err)
+		}
+		out[id] = append(out[id], title)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: edited titles: %w", err)
+	}
+	return out, nil
+}
+
 // LastFetched returns when the article at url was last fetched: the time of
 // its stored raw page, or its first-seen time when it has none (stores from
 // before raw pages were kept). ok is false when the URL is not stored. The

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"testing"
@@ -110,6 +111,17 @@ func TestUpsertArticleOutcomesAndTitleHistory(t *testing.T) {
 			}
 			if len(titles) != st.titles || titles[len(titles)-1] != st.a.Title {
 				t.Errorf("%s: title history %q, want %d titles ending with %q", st.name, titles, st.titles, st.a.Title)
+			}
+			edited, err := s.EditedTitles(ctx)
+			if err != nil {
+				t.Fatalf("%s: %v", st.name, err)
+			}
+			wantEdited := map[int64][]string{}
+			if len(titles) > 1 {
+				wantEdited[id] = titles
+			}
+			if !maps.EqualFunc(edited, wantEdited, slices.Equal) {
+				t.Errorf("%s: edited titles %v, want %v (the history, once it has two titles)", st.name, edited, wantEdited)
 			}
 		}
 		if n, err := s.CountArticles(ctx); err != nil || n != 1 {

@@ -214,8 +214,13 @@ func exportCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		if q.Until, err = parseTime(*until, a.cfg.Location, true); err != nil {
 			return usagef("-until: %v", err)
 		}
+		edited, err := a.store.EditedTitles(ctx)
+		if err != nil {
+			return err
+		}
 		w := bufio.NewWriter(e.stdout)
 		err = a.store.ForEachArticle(ctx, q, func(art *model.Article) error {
+			art.Titles = edited[art.ID]
 			return writeJSON(w, art, false)
 		})
 		if ferr := w.Flush(); err == nil {
