@@ -172,11 +172,20 @@ func Load(ref string) (*Profile, error) {
 // its regular expressions and time zone. Errors read "FILE:LINE: message"
 // or "FILE: message".
 func Parse(file string, data []byte) (*Profile, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, errors.New(strings.Join(yamlerr.Lines(file, err), "\n"))
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var p Profile
 	if err := dec.Decode(&p); err != nil && !errors.Is(err, io.EOF) {
-		return nil, errors.New(strings.Join(yamlerr.Lines(file, err), "\n"))
+		// Each problem names its key and what it wants, as in the config.
+		var lines []string
+		for _, pr := range yamlerr.Explain(file, &root, &p, err) {
+			lines = append(lines, pr.Text)
+		}
+		return nil, errors.New(strings.Join(lines, "\n"))
 	}
 	var problems []string
 	if p.ID == "" {

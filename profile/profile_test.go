@@ -50,6 +50,7 @@ func TestArticleURLPatterns(t *testing.T) {
 func TestParseErrors(t *testing.T) {
 	tests := []struct{ name, yaml, want string }{
 		{"unknown key", "id: x\narticle_url: a\nselector: h1\n", `p.yaml:3: unknown key "selector"`},
+		{"wrong type named by its key", "id: x\narticle_url: a\nfeeds: /rss\n", `p.yaml:3: feeds: want a list, got "/rss"`},
 		{"bad regexp", "id: x\narticle_url: '(('\n", "article_url"},
 		{"no id", "article_url: a\n", "id is required"},
 		{"bad calendar", "id: x\narticle_url: a\narchive: {calendar: lunar}\n", "archive.calendar"},
