@@ -349,7 +349,14 @@ func (d *Daemon) crawl(ctx context.Context, outlet string, missed bool) {
 			"unchanged", st.Unchanged, "skipped", st.Skipped, "failed", st.Failed, "blocked", st.Blocked)
 	}
 	attrs = append(attrs, "articles", rep.Derived.Articles, "stories", rep.Derived.Stories)
-	finished(ctx, log, slog.LevelInfo, err, attrs...)
+	level := slog.LevelInfo
+	if rep.Derived.Failed > 0 {
+		// Each is logged with its URL and stack by the pass; this says
+		// the job did not end clean.
+		level = slog.LevelWarn
+		attrs = append(attrs, "underived", rep.Derived.Failed)
+	}
+	finished(ctx, log, level, err, attrs...)
 }
 
 // digestJob is the digest schedule's job: scheduledDigest, once the
@@ -382,15 +389,26 @@ func (d *Daemon) send(ctx context.Context, task string, window func(lastEnd time
 	log := d.log.With("task", task)
 	log.Info("job started")
 	start := time.Now()
-	queued := 0
-	var errs []error
-	// A window skipped here is not lost: the next run starts at the
-	// subscriber's last window end.
-	release, err := d.pipe.HoldEnqueue(ctx, time.Minute)
+	queued, errs := d.queue(ctx, log, window)
+	rep, err := d.deliverDue(ctx)
+	d.m.delivered(rep)
+	errs = append(errs, err)
+	elapsed := time.Since(start)
+	d.m.duration.WithLabelValues("digest", "").Observe(elapsed.Seconds())
+	finished(ctx, log, slog.LevelInfo, errors.Join(errs...),
+		"duration_s", seconds(elapsed), "queued", queued, "sent", rep.Sent, "retry", rep.Retry, "failed", rep.Failed)
+}
+
+// queue enqueues each subscriber's window, under the store-wide queuing
+// lease (pipeline.HoldEnqueue). It waits for the lease past the expiry of a
+// dead holder's; if it still cannot have it, nothing is lost: the next
+// run's windows start at each subscriber's last window end.
+func (d *Daemon) queue(ctx context.Context, log *slog.Logger, window func(lastEnd time.Time) (model.Window, bool)) (queued int, errs []error) {
+	ctx, release, err := d.pipe.HoldEnqueue(ctx, d.lease+10*time.Second)
 	if err != nil {
-		finished(ctx, log, slog.LevelInfo, err, "duration_s", seconds(time.Since(start)))
-		return
+		return 0, []error{err}
 	}
+	defer release()
 	for _, sub := range d.cfg.Subscribers {
 		lastEnd, _, err := d.store.LastWindowEnd(ctx, sub.Email)
 		if err != nil {
@@ -413,14 +431,7 @@ func (d *Daemon) send(ctx context.Context, task string, window func(lastEnd time
 				"to", win.To.In(d.cfg.Location), "message_id", it.MessageID)
 		}
 	}
-	release()
-	rep, err := d.deliverDue(ctx)
-	d.m.delivered(rep)
-	errs = append(errs, err)
-	elapsed := time.Since(start)
-	d.m.duration.WithLabelValues("digest", "").Observe(elapsed.Seconds())
-	finished(ctx, log, slog.LevelInfo, errors.Join(errs...),
-		"duration_s", seconds(elapsed), "queued", queued, "sent", rep.Sent, "retry", rep.Retry, "failed", rep.Failed)
+	return queued, errs
 }
 
 // deliver is the outbox job: another attempt at the digests due. It logs

@@ -138,9 +138,10 @@ func TestCrawlRecordedAsFailed(t *testing.T) {
 		failed bool
 	}{
 		{"quiet crawl, one feed failing", scrape.Stats{Skipped: 12, Failed: 1}, false},
-		{"one odd page among none stored", scrape.Stats{Fetched: 1, Failed: 1}, false},
-		{"a page failing among stored ones", scrape.Stats{Fetched: 5, New: 4, Failed: 1}, false},
-		{"every page failing", scrape.Stats{Fetched: 4, Failed: 4, Errors: []scrape.PageError{{URL: "https://www.isna.ir/news/1", Reason: scrape.ReasonExtract, Message: "no article title"}}}, true},
+		{"one odd page among none stored", scrape.Stats{Pages: 1, Fetched: 1, Failed: 1}, false},
+		{"a page failing among stored ones", scrape.Stats{Pages: 5, Fetched: 5, New: 4, Failed: 1}, false},
+		{"every page failing extraction", scrape.Stats{Pages: 4, Fetched: 4, Failed: 4, Errors: []scrape.PageError{{URL: "https://www.isna.ir/news/1", Reason: scrape.ReasonExtract, Message: "no article title"}}}, true},
+		{"every page answering 403", scrape.Stats{Pages: 3, Failed: 3}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -50,7 +50,7 @@ type Pipeline struct {
 	renderer   *digest.Renderer
 	names      map[string]string // outlet id → display name
 	holder     string            // this process, in leases and outbox claims
-	queueWait  time.Duration     // how long SendNew waits for HoldEnqueue
+	queueWait  time.Duration     // how long SendNew waits for HoldEnqueue: past a dead holder's lease
 	derived    derivedState
 }
 
@@ -86,7 +86,7 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger, opts ...Option) 
 		classifier: topics.New(cfg.Topics, topics.WithMinScore(cfg.Digest.MinScore)),
 		names:      map[string]string{},
 		holder:     defaultHolder(),
-		queueWait:  time.Minute,
+		queueWait:  cfg.Cluster.Lease.D() + 10*time.Second,
 	}
 	for _, o := range opts {
 		o(p)
@@ -262,7 +262,7 @@ func (p *Pipeline) derive(ctx context.Context) (ProcessReport, error) {
 	return rep, err
 }
 
-// layoutChanged is how many article pages fetched in one crawl, all of
+// layoutChanged is how many article pages asked for in one crawl, all of
 // them failing, make the crawl count as failed.
 const layoutChanged = 3
 
@@ -285,11 +285,12 @@ func (p *Pipeline) record(ctx context.Context, start time.Time, st scrape.Stats,
 		run.Err = err.Error()
 	case st.Blocked:
 		run.Err = "blocked by a challenge page (ArvanCloud): the outlet refuses the crawler"
-	case st.Fetched >= layoutChanged && st.New+st.Updated+st.Unchanged == 0:
-		// Every page fetched failing is how a changed page layout shows:
-		// the outlet is failing even though its feeds answer. A quiet
-		// crawl (nothing new to fetch) or one odd page is not that.
-		run.Err = fmt.Sprintf("every article page fetched failed (%d)", st.Fetched)
+	case st.Pages >= layoutChanged && st.New+st.Updated+st.Unchanged == 0:
+		// Every article page failing is how a changed page layout, or
+		// pages gone behind a 403, shows: the outlet is failing even
+		// though its feeds answer. A quiet crawl (nothing new to fetch)
+		// or one odd page is not that.
+		run.Err = fmt.Sprintf("every article page failed (%d)", st.Pages)
 		if len(st.Errors) > 0 {
 			e := st.Errors[0]
 			run.Err += fmt.Sprintf(", e.g. %s %s: %s", e.Reason, e.URL, e.Message)
@@ -690,13 +691,25 @@ func (p *Pipeline) Render(d model.Digest) (html, text []byte, err error) {
 // Message composes the mail of d with the stable Message-ID of its
 // subscriber and window.
 func (p *Pipeline) Message(d model.Digest, boundary string) (*gomail.Msg, error) {
+	return p.compose(d, boundary, mail.MessageID(d.Subscriber, d.Window, p.cfg.Digest.From))
+}
+
+// outboxMessage composes the mail of an outbox row's digest d with the
+// Message-ID stored on the row: the one logged when it was queued, and
+// the one a resend after a crash must carry, whatever the version that
+// renders it computes.
+func (p *Pipeline) outboxMessage(d model.Digest, it model.OutboxItem) (*gomail.Msg, error) {
+	return p.compose(d, "", cmp.Or(it.MessageID, mail.MessageID(d.Subscriber, d.Window, p.cfg.Digest.From)))
+}
+
+func (p *Pipeline) compose(d model.Digest, boundary, messageID string) (*gomail.Msg, error) {
 	html, text, err := p.Render(d)
 	if err != nil {
 		return nil, err
 	}
 	return mail.Compose(d, html, text, mail.Header{
 		From:        p.cfg.Digest.From,
-		MessageID:   mail.MessageID(d.Subscriber, d.Window, p.cfg.Digest.From),
+		MessageID:   messageID,
 		Unsubscribe: digest.UnsubscribeURL(p.cfg.Digest.Unsubscribe, d.Subscriber),
 		Date:        p.now(),
 		Boundary:    boundary,
@@ -714,7 +727,7 @@ func (p *Pipeline) render(ctx context.Context, it model.OutboxItem) (*gomail.Msg
 	if err != nil {
 		return nil, err
 	}
-	return p.Message(d, "")
+	return p.outboxMessage(d, it)
 }
 
 // BatchRender returns a RenderFunc for one delivery run (not for
@@ -739,7 +752,7 @@ func (p *Pipeline) BatchRender() mail.RenderFunc {
 			}
 			found[w] = stories
 		}
-		return p.Message(p.build(stories, sub, it.Window), "")
+		return p.outboxMessage(p.build(stories, sub, it.Window), it)
 	}
 }
 
@@ -826,31 +839,34 @@ func (p *Pipeline) Send(ctx context.Context, win model.Window, emails []string) 
 const enqueueLease = "digest:enqueue"
 
 // HoldEnqueue takes the store-wide lease under which digests are queued,
-// waiting up to wait while another process holds it. Reading a
-// subscriber's last window and queuing the next must not interleave with
-// another process doing the same — the daemon's schedule and a `digest
-// -send` by hand, or two daemons of a shared store — or both would queue a
-// window from the same end, and mail the same stories twice.
-func (p *Pipeline) HoldEnqueue(ctx context.Context, wait time.Duration) (release func(), err error) {
+// waiting up to wait while another process holds it, and renews it until
+// release. Reading a subscriber's last window and queuing the next must
+// not interleave with another process doing the same — the daemon's
+// schedule and a `digest -send` by hand, or two daemons of a shared store
+// — or both would queue a window from the same end, and mail the same
+// stories twice. The returned context ends if the lease is lost; queue
+// nothing more then. A holder that dies leaves the lease to expire after
+// cluster.lease, so a wait longer than that always ends with the lease.
+func (p *Pipeline) HoldEnqueue(ctx context.Context, wait time.Duration) (_ context.Context, release func(), err error) {
 	deadline := time.Now().Add(wait)
 	for {
-		ok, err := p.store.TryLease(ctx, enqueueLease, p.holder, p.now(), p.cfg.Cluster.Lease.D())
+		held, free, ok, err := lease.Hold(ctx, p.store, enqueueLease, p.holder, p.cfg.Cluster.Lease.D(), p.now)
 		if err != nil {
-			return nil, fmt.Errorf("pipeline: %w", err)
+			return ctx, nil, fmt.Errorf("pipeline: %w", err)
 		}
 		if ok {
-			return func() {
-				if err := p.store.ReleaseLease(context.WithoutCancel(ctx), enqueueLease, p.holder); err != nil {
+			return held, func() {
+				if err := free(); err != nil {
 					p.log.Warn("digest queuing lease not released: others wait until it expires", "error", err)
 				}
 			}, nil
 		}
 		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("pipeline: another process has been queuing digests for over %s (lease %s); try again later, or see `mediadigest status`", wait, enqueueLease)
+			return ctx, nil, fmt.Errorf("pipeline: another process has been queuing digests for over %s (lease %s, see `mediadigest status -json`); try again later", wait, enqueueLease)
 		}
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return ctx, nil, ctx.Err()
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
@@ -875,22 +891,22 @@ func (p *Pipeline) SendNew(ctx context.Context, emails []string) (NewsReport, er
 		return NewsReport{}, err
 	}
 	d.Render = p.BatchRender()
-	release, err := p.HoldEnqueue(ctx, p.queueWait)
-	if err != nil {
-		return NewsReport{}, err
-	}
-	now := p.now()
-	rep, err := p.queueNew(ctx, d, emails, now)
-	release()
+	rep, err := p.queueNew(ctx, d, emails)
 	if err != nil {
 		return rep, err
 	}
-	rep.Report, err = d.Deliver(ctx, now)
+	rep.Report, err = d.Deliver(ctx, p.now())
 	return rep, err
 }
 
-// queueNew queues SendNew's digests; the caller holds HoldEnqueue.
-func (p *Pipeline) queueNew(ctx context.Context, d *mail.Deliverer, emails []string, now time.Time) (NewsReport, error) {
+// queueNew queues SendNew's digests under HoldEnqueue.
+func (p *Pipeline) queueNew(ctx context.Context, d *mail.Deliverer, emails []string) (NewsReport, error) {
+	ctx, release, err := p.HoldEnqueue(ctx, p.queueWait)
+	if err != nil {
+		return NewsReport{}, err
+	}
+	defer release()
+	now := p.now()
 	var rep NewsReport
 	stories := map[model.Window][]model.Story{}
 	for _, s := range p.subscribers(emails) {

@@ -1,7 +1,11 @@
 package pipeline
 
 import (
+	"context"
+	gomail "github.com/wneessen/go-mail"
 	"log/slog"
+	"mediadigest/config"
+	"mediadigest/mail"
 	"os"
 	"slices"
 	"strings"
@@ -140,18 +144,24 @@ mail: {transport: file, dir: "%[1]s/outbox"}
 }
 
 // TestHoldEnqueue: two processes queuing digests take turns, so neither
-// reads a subscriber's last window while the other is about to move it.
+// reads a subscriber's last window while the other is about to move it;
+// the lease is renewed while held, however long the queuing takes.
 func TestHoldEnqueue(t *testing.T) {
 	p, _ := lateArrivals(t, WithHolder("daemon"))
+	p.cfg.Cluster.Lease = config.Duration(time.Second)
 	q, err := New(p.cfg, p.store, slog.New(slog.DiscardHandler), WithHolder("digest -send"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	release, err := p.HoldEnqueue(t.Context(), 0)
+	held, release, err := p.HoldEnqueue(t.Context(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := q.HoldEnqueue(t.Context(), 300*time.Millisecond); err == nil || !strings.Contains(err.Error(), "another process has been queuing digests") {
+	time.Sleep(1500 * time.Millisecond) // past one lease: renewed, not expired
+	if held.Err() != nil {
+		t.Fatalf("the lease was lost while held: %v", context.Cause(held))
+	}
+	if _, _, err := q.HoldEnqueue(t.Context(), 300*time.Millisecond); err == nil || !strings.Contains(err.Error(), "another process has been queuing digests") {
 		t.Fatalf("second holder while the first holds it: %v, want it refused after waiting", err)
 	}
 	q.queueWait = 300 * time.Millisecond
@@ -162,9 +172,40 @@ func TestHoldEnqueue(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 		release()
 	}()
-	releaseQ, err := q.HoldEnqueue(t.Context(), time.Minute)
+	_, releaseQ, err := q.HoldEnqueue(t.Context(), time.Minute)
 	if err != nil {
 		t.Fatalf("second holder once the first released it: %v", err)
 	}
 	releaseQ()
+}
+
+// TestOutboxKeepsItsMessageID: a queued row goes out with the Message-ID
+// stored on it, the one logged when it was queued (by whatever version),
+// not one computed anew.
+func TestOutboxKeepsItsMessageID(t *testing.T) {
+	now := time.Date(2026, 11, 26, 3, 30, 0, 0, time.UTC)
+	p, _ := lateArrivals(t, WithClock(func() time.Time { return now }))
+	win := model.Window{From: now.Add(-24 * time.Hour), To: now, Basis: model.ByArrival}
+	if _, _, err := p.store.Enqueue(t.Context(), model.OutboxItem{Key: "legacy key", Subscriber: "analyst@example.com",
+		Window: win, MessageID: "digest-legacy@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	for name, render := range map[string]func() mail.RenderFunc{"one by one": func() mail.RenderFunc { return p.render }, "batch": p.BatchRender} {
+		d, err := p.Deliverer()
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Render = render()
+		it, err := p.store.OutboxItem(t.Context(), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := d.Render(t.Context(), it)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m.GetGenHeader(gomail.HeaderMessageID); len(got) != 1 || got[0] != "<digest-legacy@example.com>" {
+			t.Errorf("%s: Message-ID %q, want the row's", name, got)
+		}
+	}
 }

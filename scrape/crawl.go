@@ -358,6 +358,7 @@ feed:
 
 // article fetches and extracts one article and hands it to the sink.
 func (r *run) article(j *job) {
+	r.count(func(s *Stats) { s.Pages++ })
 	if !r.get(j) {
 		return
 	}

@@ -475,8 +475,8 @@ func TestOneFailureDoesNotStopOthers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Stats{Outlet: "test", Fetched: 2, New: 2, Failed: 1, Failures: map[string]int{ReasonHTTP4xx: 1}}
-	if st.Fetched != want.Fetched || st.New != want.New || st.Failed != want.Failed || !maps.Equal(st.Failures, want.Failures) {
+	want := Stats{Outlet: "test", Pages: 3, Fetched: 2, New: 2, Failed: 1, Failures: map[string]int{ReasonHTTP4xx: 1}}
+	if st.Pages != want.Pages || st.Fetched != want.Fetched || st.New != want.New || st.Failed != want.Failed || !maps.Equal(st.Failures, want.Failures) {
 		t.Errorf("stats = %+v, want %+v", st, want)
 	}
 	if len(st.Errors) != 1 || st.Errors[0].URL != s.srv.URL+"/news/2" {

@@ -88,10 +88,10 @@ type Sink func(ctx context.Context, p Page) (outcome string, err error)
 // Stats count what one run did for one outlet.
 type Stats struct {
 	Outlet string
-	// Fetched counts article pages downloaded; New, Updated and Unchanged
-	// split those the sink took; Skipped counts stored articles not
-	// fetched again.
-	Fetched, New, Updated, Unchanged, Skipped int
+	// Pages counts the article pages asked for, Fetched those downloaded;
+	// New, Updated and Unchanged split those the sink took; Skipped counts
+	// stored articles not fetched again.
+	Pages, Fetched, New, Updated, Unchanged, Skipped int
 	// Failed counts pages (feeds, archive pages, articles) that failed
 	// for good, after retries; Failures splits them by reason.
 	Failed   int

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"mediadigest/config"
@@ -295,8 +296,10 @@ func digestCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 				var news pipeline.NewsReport
 				news, err = a.pipe.SendNew(ctx, emails)
 				rep = news.Report
-				fmt.Fprintf(e.stdout, "digest of what arrived since each subscriber's last one: sent %d, to retry %d, failed %d, nothing new for %d\n",
-					rep.Sent, rep.Retry, rep.Failed, news.NothingNew)
+				if err == nil || rep != (mail.Report{}) {
+					fmt.Fprintf(e.stdout, "digest of what arrived since each subscriber's last one: sent %d, to retry %d, failed %d, nothing new for %d\n",
+						rep.Sent, rep.Retry, rep.Failed, news.NothingNew)
+				}
 			} else {
 				// A day still running would be sent without its rest, and
 				// the outbox would take it as sent: its rest would never go.
@@ -404,11 +407,15 @@ func outboxCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "%-5s %-7s %-30s %-33s %-8s %s\n", "ID", "STATE", "SUBSCRIBER", "WINDOW ("+a.cfg.Location.String()+")", "ATTEMPTS", "LAST REPLY")
+		tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(tw, "ID\tSTATE\tSUBSCRIBER\tWINDOW (%s)\tATTEMPTS\tLAST REPLY\n", a.cfg.Location)
 		for _, it := range items {
-			const minute = "2006-01-02 15:04"
-			win := it.Window.From.In(a.cfg.Location).Format(minute) + " → " + it.Window.To.In(a.cfg.Location).Format(minute)
-			fmt.Fprintf(e.stdout, "%-5d %-7s %-30s %-33s %-8d %s\n", it.ID, it.State, it.Subscriber, win, it.Attempts, oneLine(it.LastReply))
+			const second = "2006-01-02 15:04:05"
+			win := it.Window.From.In(a.cfg.Location).Format(second) + " → " + it.Window.To.In(a.cfg.Location).Format(second)
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\n", it.ID, it.State, it.Subscriber, win, it.Attempts, oneLine(it.LastReply))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
 		}
 		return nil
 	}
