@@ -360,6 +360,17 @@ func (p *Pipeline) Process(ctx context.Context) (ProcessReport, error) {
 	case since.IsZero():
 		rep.Full = true
 	default:
+		// Warming reads the two story windows before since; when they
+		// reach back past the first article, the partial pass would read
+		// the whole store and sign most of it twice: a full one is cheaper.
+		first, err := p.store.Articles(ctx, store.ArticleQuery{Limit: 1})
+		if err != nil {
+			return rep, fmt.Errorf("pipeline: %w", err)
+		}
+		if len(first) == 0 || !since.Add(-2*d.window).After(first[0].Published) {
+			*since, rep.Full = time.Time{}, true
+			break
+		}
 		ok, err := d.warm(ctx, *since)
 		if err != nil {
 			return rep, fmt.Errorf("pipeline: %w", err)

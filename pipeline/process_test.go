@@ -224,3 +224,48 @@ func TestPanicOnOneArticle(t *testing.T) {
 		t.Errorf("the log does not name the article that panicked:\n%s", logs.String())
 	}
 }
+
+// TestSmallStoreFullPass: when the story windows a partial pass would warm
+// from reach back past the first article, the pass is a full one, which
+// costs less than warming from the whole store.
+func TestSmallStoreFullPass(t *testing.T) {
+	c := corpus.Generate(2*corpus.PerDay, 5) // two days, under the default 72-hour story window
+	srv := httptest.NewServer(c.Handler())
+	defer srv.Close()
+	cfg, err := config.Demo(srv.URL, srv.URL, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Cleaning.LearnMinArticles = 1000 // learned lines would change, and ask for a full pass anyway
+	st := testStore(t, cfg)
+	p, err := New(cfg, st, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, last := c.Days()
+	for _, id := range cfg.OutletIDs() {
+		if _, err := p.Backfill(t.Context(), id, first, first, noProgress{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	added := 0
+	for i := range c.Len() {
+		pg := c.Page(i)
+		if jalali.Of(pg.Published.In(c.Location())) != last {
+			continue
+		}
+		a, err := scrape.Extract(p.outlets[pg.Outlet].Profile, pg.URL, pg.HTML)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.Outlet = pg.Outlet
+		if _, err := p.sink(t.Context(), scrape.Page{Article: a, Body: pg.HTML, Fetched: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		added++
+	}
+	rep, err := p.Process(t.Context())
+	if err != nil || !rep.Full || rep.Articles != c.Len() || added == 0 {
+		t.Errorf("Process after a second day in a two-day store: %+v, %v; want a full pass over all %d", rep, err, c.Len())
+	}
+}
