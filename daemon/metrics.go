@@ -164,7 +164,7 @@ func (m *metrics) crawled(rep pipeline.CrawlReport, err error, cancelled bool) {
 			result = "blocked"
 		case cancelled:
 			result = "cancelled"
-		case err != nil:
+		case err != nil, pipeline.PagesAllFailed(st):
 			result = "failed"
 		}
 		m.crawlRuns.WithLabelValues(st.Outlet, result).Inc()

@@ -266,6 +266,15 @@ func (p *Pipeline) derive(ctx context.Context) (ProcessReport, error) {
 // them failing, make the crawl count as failed.
 const layoutChanged = 3
 
+// PagesAllFailed reports whether a crawl that raised no error still
+// failed: every article page it asked for, layoutChanged or more, failed.
+// That is how a changed page layout, or pages gone behind a 403, shows:
+// the outlet is failing though its feeds answer. A quiet crawl (nothing
+// new to fetch) or one odd page is not that.
+func PagesAllFailed(st scrape.Stats) bool {
+	return st.Pages >= layoutChanged && st.New+st.Updated+st.Unchanged == 0
+}
+
 // record stores the outcome of one crawl run. A run cut short by
 // cancellation (shutdown) is not recorded: it is neither the outlet's
 // failure nor a finished pass, and the daemon's catch-up at the next start
@@ -285,11 +294,7 @@ func (p *Pipeline) record(ctx context.Context, start time.Time, st scrape.Stats,
 		run.Err = err.Error()
 	case st.Blocked:
 		run.Err = "blocked by a challenge page (ArvanCloud): the outlet refuses the crawler"
-	case st.Pages >= layoutChanged && st.New+st.Updated+st.Unchanged == 0:
-		// Every article page failing is how a changed page layout, or
-		// pages gone behind a 403, shows: the outlet is failing even
-		// though its feeds answer. A quiet crawl (nothing new to fetch)
-		// or one odd page is not that.
+	case PagesAllFailed(st):
 		run.Err = fmt.Sprintf("every article page failed (%d)", st.Pages)
 		if len(st.Errors) > 0 {
 			e := st.Errors[0]
