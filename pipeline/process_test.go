@@ -63,15 +63,7 @@ func TestIncrementalProcess(t *testing.T) {
 		if jalali.Of(pg.Published.In(c.Location())) != last {
 			continue
 		}
-		o := p.outlets[pg.Outlet]
-		a, err := scrape.Extract(o.Profile, pg.URL, pg.HTML)
-		if err != nil {
-			t.Fatal(err)
-		}
-		a.Outlet = pg.Outlet
-		if _, err := p.sink(ctx, scrape.Page{Article: a, Body: pg.HTML, Fetched: time.Now()}); err != nil {
-			t.Fatal(err)
-		}
+		crawled(t, p, pg)
 		added++
 		if pg.CopyOf >= 0 && jalali.Of(c.Page(pg.CopyOf).Published.In(c.Location())) == first {
 			copies++ // a story the warmed index must know
@@ -132,6 +124,20 @@ func TestIncrementalProcess(t *testing.T) {
 	}
 }
 
+// crawled stores a corpus page as a crawl stores it: extracted, with its
+// raw page, its views left to the next pass.
+func crawled(t *testing.T, p *Pipeline, pg corpus.Page) {
+	t.Helper()
+	a, err := scrape.Extract(p.outlets[pg.Outlet].Profile, pg.URL, pg.HTML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Outlet = pg.Outlet
+	if _, err := p.sink(t.Context(), scrape.Page{Article: a, Body: pg.HTML, Fetched: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // views returns the derived view of every stored article, by URL.
 func views(t *testing.T, st *store.Store) map[string]string {
 	t.Helper()
@@ -167,15 +173,7 @@ func TestShutdownLeavesViewsToNextPass(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range c.Len() {
-		pg := c.Page(i)
-		a, err := scrape.Extract(p.outlets[pg.Outlet].Profile, pg.URL, pg.HTML)
-		if err != nil {
-			t.Fatal(err)
-		}
-		a.Outlet = pg.Outlet
-		if _, err := p.sink(t.Context(), scrape.Page{Article: a, Body: pg.HTML, Fetched: time.Now()}); err != nil {
-			t.Fatal(err)
-		}
+		crawled(t, p, c.Page(i))
 	}
 	stopped, stop := context.WithCancel(t.Context())
 	stop()
@@ -254,14 +252,7 @@ func TestSmallStoreFullPass(t *testing.T) {
 		if jalali.Of(pg.Published.In(c.Location())) != last {
 			continue
 		}
-		a, err := scrape.Extract(p.outlets[pg.Outlet].Profile, pg.URL, pg.HTML)
-		if err != nil {
-			t.Fatal(err)
-		}
-		a.Outlet = pg.Outlet
-		if _, err := p.sink(t.Context(), scrape.Page{Article: a, Body: pg.HTML, Fetched: time.Now()}); err != nil {
-			t.Fatal(err)
-		}
+		crawled(t, p, pg)
 		added++
 	}
 	rep, err := p.Process(t.Context())
