@@ -81,6 +81,19 @@ type Outlet struct {
 	Schedule string   `yaml:"schedule"` // overrides crawl.schedule
 }
 
+// OutletNames returns the display name of every outlet by id: its name in
+// the config, else its profile's.
+func (c *Config) OutletNames() map[string]string {
+	names := make(map[string]string, len(c.Outlets))
+	for _, o := range c.Outlets {
+		names[o.ID] = o.Name
+		if o.Name == "" && c.Profiles[o.ID] != nil {
+			names[o.ID] = c.Profiles[o.ID].Name
+		}
+	}
+	return names
+}
+
 // CrawlSchedule returns the outlet's own crawl schedule, else the default.
 func (c *Config) CrawlSchedule(o Outlet) string {
 	if o.Schedule != "" {

@@ -1,29 +1,32 @@
-// Package daemon runs mediadigest as a service (SPEC §9): per-outlet crawl
-// schedules, the digest schedule and outbox retries on robfig/cron in the
-// configured time zone; at start-up, the crawls and digests missed while
-// it was down; and an HTTP server for /healthz, /metrics and /preview.
+// Package daemon runs mediadigest as a service (docs/operations.md): the
+// crawl schedule of each outlet, the digest schedule and outbox retries,
+// in the configured time zone; at start-up, the crawls and digests missed
+// while it was down; and an HTTP server for /healthz, /metrics and
+// /preview.
+//
+// The schedules are cron specs (robfig/cron, read by package schedule),
+// run by the daemon's own loop on an injected clock, so that a test can
+// run the daemon on any day and move time instead of waiting for it.
 //
 // Scheduled times, not clock readings, define digest windows: the digest
 // planned for 07:00 covers [end of the subscriber's previous window,
 // 07:00), so a re-run after a crash computes the same window, hence the
 // same outbox row and Message-ID, and nothing is missed or repeated
-// across restarts and downtime.
+// across restarts and downtime (docs/windows.md).
 //
-// Several daemons may share a PostgreSQL store (cluster.lease): each
-// registers itself and beats, an outlet is crawled by the daemon that
-// holds its lease ("crawl:ID"), and the outbox rows are claimed row by row
-// (pipeline.Deliverer), so the work is shared without doing any twice.
-// Every daemon fires every schedule: a scheduled crawl another daemon has
-// done is skipped, and a digest enqueued twice is one outbox row (its key
-// is the subscriber and window), so no advisory lock or leader election is
-// needed for schedules to take effect once. The same code runs on a
-// SQLite store, where the one daemon wins every lease.
+// Several daemons may share a PostgreSQL store (docs/scale-out.md): each
+// registers itself and beats, an outlet is crawled by the process that
+// holds its lease ("crawl:ID"), and outbox rows are claimed row by row,
+// so the work is shared without doing any twice. Every daemon fires every
+// schedule: a scheduled crawl another daemon has done is skipped, and a
+// digest queued twice is one outbox row (its key is the subscriber and
+// window), so no advisory lock or leader election is needed. The same
+// code runs on a SQLite store, where the one daemon wins every lease.
 //
-// Within one daemon, crawl jobs run one at a time, whatever their outlets: each ends by
-// recomputing the derived views of every stored article (Process), which
-// two jobs at once would do twice over, queued behind the store's single
-// writer connection. Enqueueing and delivering run one at a time too: two
-// Delivers at once would read the same due rows and send them twice.
+// Within one daemon, outlets are crawled side by side; each crawl ends by
+// bringing the derived views up to date (pipeline.Process, one pass at a
+// time). A job never overlaps itself: a run still going when its next
+// time comes makes that time skipped, with a warning.
 package daemon
 
 import (
@@ -35,42 +38,42 @@ import (
 	"net/http"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
-	"github.com/robfig/cron/v3"
-
+	"mediadigest/clock"
 	"mediadigest/config"
-	"mediadigest/mail"
-	"mediadigest/model"
+	"mediadigest/delivery"
+	"mediadigest/health"
+	"mediadigest/internal/lease"
 	"mediadigest/pipeline"
+	"mediadigest/schedule"
 	"mediadigest/store"
 )
 
-// Store is what the daemon reads from the store besides the pipeline:
-// digest windows, crawl runs and counts for the metrics. *store.Store
-// implements it.
+// Store is what the daemon reads from the store besides the pipeline and
+// delivery: crawl runs, counts for the metrics, its registration and
+// heartbeats. *store.Store implements it.
 type Store interface {
-	LastWindowEnd(ctx context.Context, subscriber string) (end time.Time, ok bool, err error)
-	Health(ctx context.Context) ([]store.OutletHealth, error)
-	OutboxCounts(ctx context.Context) (map[string]int, error)
+	health.Store
 	CountArticles(ctx context.Context) (int, error)
 	DerivedCounts(ctx context.Context) (store.DerivedCounts, error)
-
-	TryLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error)
-	RenewLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) error
-	ReleaseLease(ctx context.Context, name, holder string) error
-	Leases(ctx context.Context, now time.Time) ([]store.Lease, error)
 	Register(ctx context.Context, p store.Process) error
 	Heartbeat(ctx context.Context, id string, now time.Time) error
 	Unregister(ctx context.Context, id string) error
 }
 
+// Crawler runs crawls: *pipeline.Pipeline.
+type Crawler interface {
+	Crawl(ctx context.Context, ids []string) (pipeline.CrawlReport, error)
+}
+
 const (
 	// outboxRetry is how often the outbox is checked for digests due for
-	// another attempt (mail.Backoff starts at one minute).
+	// another attempt (delivery.Backoff starts at one minute).
 	outboxRetry = time.Minute
-	// stopGrace is how long running jobs get to end after SIGTERM (SPEC
-	// §9); deploy/mediadigest.service allows 40 s before SIGKILL.
+	// stopGrace is how long running jobs get to end after SIGTERM;
+	// deploy/mediadigest.service allows 40 s before SIGKILL.
 	stopGrace = 30 * time.Second
 	// httpGrace bounds the wait for HTTP requests in flight at shutdown.
 	httpGrace = 5 * time.Second
@@ -82,67 +85,73 @@ const (
 type Daemon struct {
 	cfg   *config.Config
 	store Store
-	pipe  *pipeline.Pipeline
-	out   *mail.Deliverer
+	crawl Crawler
+	mail  *delivery.Manager
+	clk   clock.Clock
 	log   *slog.Logger
-	now   func() time.Time
 	m     *metrics
 	// holder names this daemon in the store's leases and process list;
 	// lease is cluster.lease.
 	holder string
 	lease  time.Duration
 
-	crawlSched  map[string]cron.Schedule // by outlet id
-	digestSched cron.Schedule
+	crawlSched  map[string]schedule.Schedule // by outlet id
+	digestSched schedule.Schedule
 
-	// crawling and mailing are semaphores (see the package comment);
-	// channels rather than mutexes so that a job waiting for its turn
-	// gives up when the daemon stops.
-	crawling chan struct{}
-	mailing  chan struct{}
 	// caughtUp is closed, by crawlsCaughtUp, once the start-up catch-up
 	// has run the missed crawls: a scheduled digest due meanwhile waits
-	// for them, so that the store it reads is the caught-up one (see
-	// catchUp for what that changes).
+	// for them and for their derived views, so that a start-up is a crawl
+	// round then the digests, as every scheduled round is.
 	caughtUp       chan struct{}
 	crawlsCaughtUp func()
+	// handlers are mounted on the HTTP server besides the daemon's own.
+	handlers map[string]http.Handler
+
+	jobsMu sync.Mutex
+	jobs   []*job // the timetable Run runs, for tests to see it idle
 }
 
-// Option adjusts a Daemon.
-type Option func(*Daemon)
+// Options complete a Daemon; the zero value of each field is its default.
+type Options struct {
+	Clock  clock.Clock  // nil: the system's
+	Logger *slog.Logger // nil: slog.Default()
+	Holder string       // this daemon in leases and the process list; "": HOST:PID
+	// Handlers are mounted on the HTTP server besides /healthz, /metrics
+	// and /preview, by pattern ("GET /search", "/story/").
+	Handlers map[string]http.Handler
+}
 
-// WithClock replaces time.Now, for tests.
-func WithClock(now func() time.Time) Option { return func(d *Daemon) { d.now = now } }
-
-// New builds the daemon of cfg over st and the pipeline p (built on the
-// same store).
-func New(cfg *config.Config, st Store, p *pipeline.Pipeline, log *slog.Logger, opts ...Option) (*Daemon, error) {
+// New builds the daemon of cfg over st, crawling with crawl and mailing
+// with mail (both built on the same store).
+func New(cfg *config.Config, st Store, crawl Crawler, mail *delivery.Manager, o Options) (*Daemon, error) {
 	d := &Daemon{
-		cfg: cfg, store: st, pipe: p, log: log, now: time.Now, m: newMetrics(),
-		crawlSched: map[string]cron.Schedule{},
-		crawling:   make(chan struct{}, 1),
-		mailing:    make(chan struct{}, 1),
-		caughtUp:   make(chan struct{}),
-		holder:     p.Holder(),
+		cfg: cfg, store: st, crawl: crawl, mail: mail,
+		clk:        clock.Or(o.Clock),
+		log:        o.Logger,
+		holder:     o.Holder,
+		m:          newMetrics(),
 		lease:      cfg.Cluster.Lease.D(),
+		crawlSched: map[string]schedule.Schedule{},
+		caughtUp:   make(chan struct{}),
+		handlers:   o.Handlers,
+	}
+	if d.log == nil {
+		d.log = slog.Default()
+	}
+	if d.holder == "" {
+		d.holder = lease.DefaultHolder()
 	}
 	d.crawlsCaughtUp = sync.OnceFunc(func() { close(d.caughtUp) })
-	for _, o := range opts {
-		o(d)
-	}
 	for _, o := range cfg.Outlets {
-		s, err := parseSchedule(cfg.CrawlSchedule(o), cfg.Location)
+		s, err := schedule.Parse(cfg.CrawlSchedule(o), cfg.Location)
 		if err != nil {
 			return nil, fmt.Errorf("daemon: crawl schedule of outlet %s: %w", o.ID, err)
 		}
 		d.crawlSched[o.ID] = s
 	}
 	var err error
-	if d.digestSched, err = parseSchedule(cfg.Digest.Schedule, cfg.Location); err != nil {
+	if d.digestSched, err = schedule.Parse(cfg.Digest.Schedule, cfg.Location); err != nil {
 		return nil, fmt.Errorf("daemon: digest.schedule: %w", err)
-	}
-	if d.out, err = p.Deliverer(); err != nil {
-		return nil, fmt.Errorf("daemon: mail transport: %w", err)
 	}
 	return d, nil
 }
@@ -163,42 +172,27 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return err
 	}
 	defer unregister()
-	srv := &http.Server{Handler: d.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := newServer(d.Handler())
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	d.log.Info("serving HTTP", "addr", ln.Addr().String())
 
-	// cron gives its jobs no context: they share this one, cancelled first
-	// thing at shutdown.
+	// Jobs share this context, cancelled first thing at shutdown.
 	jobs, cancel := context.WithCancel(ctx)
 	defer cancel()
-	cl := cronLogger{d.log}
-	c := cron.New(cron.WithLocation(d.cfg.Location), cron.WithLogger(cl),
-		cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)))
-	for _, o := range d.cfg.Outlets {
-		id := o.ID
-		c.Schedule(d.crawlSched[id], cron.FuncJob(func() { d.crawl(jobs, id, false) }))
-	}
-	c.Schedule(d.digestSched, cron.FuncJob(func() { d.digestJob(jobs) }))
-	c.Schedule(every{outboxRetry}, cron.FuncJob(func() { d.deliver(jobs) }))
-	c.Schedule(every{d.lease / 3}, cron.FuncJob(func() { d.heartbeat(jobs) }))
-
-	c.Start()
-	// Read after Start: a firing between the two is then both run by cron
-	// and seen by the catch-up, which finds it done, rather than neither.
-	start := d.now()
+	var running sync.WaitGroup
+	start := d.clk.Now()
+	timetable := d.timetable()
+	d.jobsMu.Lock()
+	d.jobs = timetable
+	d.jobsMu.Unlock()
+	running.Go(func() { d.runSchedules(jobs, timetable, start, &running) })
 	d.log.Info("scheduler started", "timezone", d.cfg.Location.String(), "outlets", len(d.cfg.Outlets),
 		"digest_schedule", d.cfg.Digest.Schedule)
-	var catchUp sync.WaitGroup
 	// Counting the stored stories reads every clean view: it must not
 	// hold the catch-up back.
-	catchUp.Go(func() { d.recovered("metrics", func() { d.loadDerivedCounts(jobs) }) })
-	catchUp.Go(func() {
-		// A missed crawl waits for a scheduled one running (d.crawling)
-		// rather than being skipped like a second run of a cron entry:
-		// the missed digest comes after both.
-		d.catchUp(jobs, start, func(outlet string) { d.crawl(jobs, outlet, true) })
-	})
+	running.Go(func() { d.recovered("metrics", func() { d.loadDerivedCounts(jobs) }) })
+	running.Go(func() { d.catchUp(jobs, start) })
 
 	var runErr error
 	select {
@@ -209,11 +203,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.log.Error("stopping: HTTP server failed", "error", err)
 	}
 	cancel()
-	cronDone := c.Stop()
 	ended := make(chan struct{})
 	go func() {
-		<-cronDone.Done()
-		catchUp.Wait()
+		running.Wait()
 		close(ended)
 	}()
 	select {
@@ -232,43 +224,120 @@ func (d *Daemon) Run(ctx context.Context) error {
 	return runErr
 }
 
+// newServer is the daemon's HTTP server, with timeouts: a client that
+// sends slowly, reads slowly or keeps an idle connection open is cut off
+// rather than holding a connection for good.
+func newServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       30 * time.Second,
+	}
+}
+
+// job is one line of the daemon's timetable.
+type job struct {
+	task  string // for logs: "crawl isna", "digest", "outbox", "heartbeat"
+	sched schedule.Schedule
+	run   func(ctx context.Context, at time.Time)
+	// quiet jobs log a skipped run at Debug: they run every minute or
+	// more often, and a slow store makes them overlap harmlessly.
+	quiet   bool
+	running atomic.Bool
+}
+
+// timetable lists the daemon's jobs: each outlet's crawl, the digest, the
+// outbox retries and the heartbeat.
+func (d *Daemon) timetable() []*job {
+	var jobs []*job
+	for _, o := range d.cfg.Outlets {
+		id := o.ID
+		jobs = append(jobs, &job{task: "crawl " + id, sched: d.crawlSched[id],
+			run: func(ctx context.Context, _ time.Time) { d.crawlJob(ctx, id, false) }})
+	}
+	jobs = append(jobs,
+		&job{task: "digest", sched: d.digestSched, run: d.digestJob},
+		&job{task: "outbox", sched: schedule.Every(outboxRetry), run: func(ctx context.Context, _ time.Time) { d.outboxJob(ctx) }, quiet: true},
+		&job{task: "heartbeat", sched: schedule.Every(d.lease / 3), run: func(ctx context.Context, _ time.Time) { d.heartbeat(ctx) }, quiet: true},
+	)
+	return jobs
+}
+
+// runSchedules sleeps on the clock until the next firing of any job, runs
+// the jobs due, each in a goroutine of its own counted in running, and
+// goes back to sleep, until ctx ends. A job is given the scheduled time it
+// runs for: the latest firing at or before the clock's time, so that a
+// run late by hours (a suspended machine) still knows its time.
+func (d *Daemon) runSchedules(ctx context.Context, jobs []*job, from time.Time, running *sync.WaitGroup) {
+	next := make([]time.Time, len(jobs))
+	for i, j := range jobs {
+		next[i] = j.sched.Next(from)
+	}
+	for {
+		first := 0
+		for i := range next {
+			if next[i].Before(next[first]) {
+				first = i
+			}
+		}
+		if err := d.clk.Sleep(ctx, next[first].Sub(d.clk.Now())); err != nil {
+			return
+		}
+		now := d.clk.Now()
+		for i, j := range jobs {
+			if next[i].After(now) {
+				continue
+			}
+			at := schedule.Last(j.sched, now)
+			next[i] = j.sched.Next(now)
+			if !j.running.CompareAndSwap(false, true) {
+				level := slog.LevelWarn
+				if j.quiet {
+					level = slog.LevelDebug
+				}
+				d.log.Log(ctx, level, "skipped: the previous run of this job is still running", "task", j.task, "scheduled", at)
+				continue
+			}
+			running.Go(func() {
+				defer j.running.Store(false)
+				d.recovered(j.task, func() { j.run(ctx, at) })
+			})
+		}
+	}
+}
+
 // catchUp runs, at start-up (now), what was missed while the daemon was
-// down: first the missed crawls, one after the other, then the missed
-// digests, then whatever the outbox still holds. A missed digest's window
-// ends at the scheduled time it missed, the same in every daemon that
-// computes it, so what the catch-up crawls store arrives after it and goes
-// into the next digest; only articles found more than model.LateArrival
-// after their publication (which keep their published time) reach the
-// missed digest through the crawls run first. A panic in one step is
-// logged, and the next step runs: the daemon does not die at every start
-// on one bad row.
-func (d *Daemon) catchUp(ctx context.Context, now time.Time, crawl func(outlet string)) {
+// down: first the missed crawls, side by side, then the missed digests,
+// then whatever the outbox still holds. A missed digest's window ends at
+// the scheduled time it missed, the same in every daemon that computes
+// it, so what the catch-up crawls store arrives after it and goes into
+// the next digest (docs/windows.md). A panic in one step is logged, and
+// the next step runs: the daemon does not die at every start on one bad
+// row.
+func (d *Daemon) catchUp(ctx context.Context, now time.Time) {
 	func() {
 		defer d.crawlsCaughtUp()
 		missed, err := d.missedCrawls(ctx, now)
 		if err != nil {
 			d.log.Error("cannot tell which crawls were missed; waiting for the schedule", "error", err)
 		}
+		var crawls sync.WaitGroup
 		for _, id := range missed {
-			if ctx.Err() != nil {
-				return
-			}
 			d.log.Info("crawl missed while the daemon was down: running it now", "outlet", id)
-			d.recovered("crawl", func() { crawl(id) }, "outlet", id)
+			crawls.Go(func() { d.recovered("crawl", func() { d.crawlJob(ctx, id, true) }, "outlet", id) })
 		}
+		crawls.Wait()
 	}()
 	if ctx.Err() != nil {
 		return
 	}
-	d.recovered("catch-up", func() {
-		d.send(ctx, "catch-up", func(lastEnd time.Time) (model.Window, bool) {
-			return missedWindow(d.digestSched, now, lastEnd)
-		})
-	})
+	d.recovered("catch-up", func() { d.send(ctx, delivery.CatchUp(d.digestSched, now)) })
 }
 
 // recovered runs job, and logs a panic in it, with its stack, instead of
-// letting it end the daemon: cron recovers only the jobs it runs itself.
+// letting it end the daemon.
 func (d *Daemon) recovered(task string, job func(), attrs ...any) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -294,51 +363,46 @@ func (d *Daemon) loadDerivedCounts(ctx context.Context) {
 // missedCrawls lists the outlets, in config order, whose latest crawl
 // started before their latest scheduled time at now, or that never ran.
 func (d *Daemon) missedCrawls(ctx context.Context, now time.Time) ([]string, error) {
-	health, err := d.store.Health(ctx)
+	crawls, err := d.store.OutletCrawls(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("daemon: latest crawls: %w", err)
 	}
 	last := map[string]time.Time{}
-	for _, h := range health {
-		last[h.Outlet] = h.LastRun.Started
+	for _, c := range crawls {
+		last[c.Outlet] = c.LastRun.Started
 	}
 	var missed []string
 	for _, o := range d.cfg.Outlets {
-		if crawlMissed(d.crawlSched[o.ID], now, last[o.ID]) {
+		if schedule.Missed(d.crawlSched[o.ID], now, last[o.ID]) {
 			missed = append(missed, o.ID)
 		}
 	}
 	return missed, nil
 }
 
-// crawl is the job of one outlet: one pass over its feeds, then Process.
-// It runs under the outlet's lease, renewed while it runs; when another
-// daemon holds the lease, or has already crawled the outlet since its
-// latest scheduled time, there is nothing to do. missed says that the
-// crawl is one missed while the daemon was down: one skipped then is
-// logged as a warning, as the catch-up digest goes out without it.
-func (d *Daemon) crawl(ctx context.Context, outlet string, missed bool) {
-	if !acquire(ctx, d.crawling) {
-		return
-	}
-	defer release(d.crawling)
+// crawlJob is the job of one outlet: one pass over its feeds, then the
+// derived views. When another daemon holds the outlet's lease, or has
+// crawled it since its latest scheduled time, there is nothing to do.
+// missed says the crawl is one missed while the daemon was down: one
+// skipped then is logged as a warning, as the catch-up digest goes out
+// without it.
+func (d *Daemon) crawlJob(ctx context.Context, outlet string, missed bool) {
 	log := d.log.With("task", "crawl", "outlet", outlet)
-	skipped := slog.LevelDebug
-	if missed {
-		skipped = slog.LevelWarn
-	}
-	ctx, done, ok := d.leased(ctx, log, "crawl:"+outlet, skipped)
-	if !ok {
-		return
-	}
-	defer done()
 	if d.crawledElsewhere(ctx, log, outlet) {
 		return
 	}
 	log.Info("job started")
-	start := time.Now()
-	rep, err := d.pipe.Crawl(ctx, []string{outlet})
-	elapsed := time.Since(start)
+	start := d.clk.Now()
+	rep, err := d.crawl.Crawl(ctx, []string{outlet})
+	if holder, ok := rep.Elsewhere[outlet]; ok {
+		level := slog.LevelDebug
+		if missed {
+			level = slog.LevelWarn
+		}
+		log.Log(ctx, level, "another daemon holds the lease: skipping this run", "lease", "crawl:"+outlet, "holder", holder)
+		return
+	}
+	elapsed := d.clk.Now().Sub(start)
 	d.m.duration.WithLabelValues("crawl", outlet).Observe(elapsed.Seconds())
 	d.m.crawled(rep, err, ctx.Err() != nil)
 
@@ -359,109 +423,63 @@ func (d *Daemon) crawl(ctx context.Context, outlet string, missed bool) {
 	finished(ctx, log, level, err, attrs...)
 }
 
-// digestJob is the digest schedule's job: scheduledDigest, once the
-// start-up catch-up has run the missed crawls.
-func (d *Daemon) digestJob(ctx context.Context) {
+// crawledElsewhere reports whether the outlet was crawled since its
+// latest scheduled time, by another daemon that fired first.
+func (d *Daemon) crawledElsewhere(ctx context.Context, log *slog.Logger, outlet string) bool {
+	crawls, err := d.store.OutletCrawls(ctx)
+	if err != nil {
+		log.Warn("cannot read the latest crawls; crawling anyway", "error", err)
+		return false
+	}
+	for _, c := range crawls {
+		if c.Outlet == outlet && !schedule.Missed(d.crawlSched[outlet], d.clk.Now(), c.LastRun.Started) {
+			log.Debug("crawled since its scheduled time already: skipping this run", "started", c.LastRun.Started)
+			return true
+		}
+	}
+	return false
+}
+
+// digestJob is the digest schedule's job: the digests planned for at,
+// once the start-up catch-up has run the missed crawls.
+func (d *Daemon) digestJob(ctx context.Context, at time.Time) {
 	select {
 	case <-d.caughtUp:
-		d.scheduledDigest(ctx)
+		d.send(ctx, delivery.Scheduled(d.digestSched, at))
 	case <-ctx.Done():
 	}
 }
 
-// scheduledDigest sends the digests planned for the scheduled time of
-// this run.
-func (d *Daemon) scheduledDigest(ctx context.Context) {
-	t := lastScheduled(d.digestSched, d.now())
-	d.send(ctx, "digest", func(lastEnd time.Time) (model.Window, bool) {
-		return digestWindow(d.digestSched, t, lastEnd)
-	})
-}
-
-// send enqueues, for each subscriber, the digest of the window that
-// window returns for the end of the subscriber's latest window (zero:
-// none), then delivers everything due.
-func (d *Daemon) send(ctx context.Context, task string, window func(lastEnd time.Time) (model.Window, bool)) {
-	if !acquire(ctx, d.mailing) {
-		return
-	}
-	defer release(d.mailing)
-	log := d.log.With("task", task)
+// send queues each recipient's digest under plan, then sends everything
+// due.
+func (d *Daemon) send(ctx context.Context, plan delivery.Plan) {
+	log := d.log.With("task", plan.Task)
 	log.Info("job started")
-	start := time.Now()
-	queued, errs := d.queue(ctx, log, window)
-	rep, err := d.deliverDue(ctx)
+	start := d.clk.Now()
+	queued, qerr := d.mail.Queue(ctx, plan)
+	d.m.digestsQueue.Add(float64(len(queued.Queued)))
+	rep, err := d.mail.Send(ctx)
 	d.m.delivered(rep)
-	errs = append(errs, err)
-	elapsed := time.Since(start)
+	elapsed := d.clk.Now().Sub(start)
 	d.m.duration.WithLabelValues("digest", "").Observe(elapsed.Seconds())
-	finished(ctx, log, slog.LevelInfo, errors.Join(errs...),
-		"duration_s", seconds(elapsed), "queued", queued, "sent", rep.Sent, "retry", rep.Retry, "failed", rep.Failed)
+	finished(ctx, log, slog.LevelInfo, errors.Join(qerr, err),
+		"duration_s", seconds(elapsed), "queued", len(queued.Queued), "sent", rep.Sent, "retry", rep.Retry, "failed", rep.Failed)
 }
 
-// queue enqueues each subscriber's window, under the store-wide queuing
-// lease (pipeline.HoldEnqueue). It waits for the lease past the expiry of a
-// dead holder's; if it still cannot have it, nothing is lost: the next
-// run's windows start at each subscriber's last window end.
-func (d *Daemon) queue(ctx context.Context, log *slog.Logger, window func(lastEnd time.Time) (model.Window, bool)) (queued int, errs []error) {
-	ctx, release, err := d.pipe.HoldEnqueue(ctx, d.lease+10*time.Second)
-	if err != nil {
-		return 0, []error{err}
-	}
-	defer release()
-	for _, sub := range d.cfg.Subscribers {
-		lastEnd, _, err := d.store.LastWindowEnd(ctx, sub.Email)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		win, ok := window(lastEnd)
-		if !ok {
-			continue
-		}
-		it, created, err := d.out.Enqueue(ctx, sub.Email, win, d.now())
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if created {
-			queued++
-			d.m.digestsQueue.Inc()
-			log.Info("digest queued", "subscriber", sub.Email, "from", win.From.In(d.cfg.Location),
-				"to", win.To.In(d.cfg.Location), "message_id", it.MessageID)
-		}
-	}
-	return queued, errs
-}
-
-// deliver is the outbox job: another attempt at the digests due. It logs
-// at Debug when there was nothing to do, which is most minutes.
-func (d *Daemon) deliver(ctx context.Context) {
-	if !acquire(ctx, d.mailing) {
-		return
-	}
-	defer release(d.mailing)
+// outboxJob is another attempt at the digests due. It logs at Debug when
+// there was nothing to do, which is most minutes.
+func (d *Daemon) outboxJob(ctx context.Context) {
 	log := d.log.With("task", "outbox")
-	log.Debug("job started")
-	start := time.Now()
-	rep, err := d.deliverDue(ctx)
-	elapsed := time.Since(start)
+	start := d.clk.Now()
+	rep, err := d.mail.Send(ctx)
+	elapsed := d.clk.Now().Sub(start)
 	d.m.delivered(rep)
 	d.m.duration.WithLabelValues("outbox", "").Observe(elapsed.Seconds())
 	level := slog.LevelInfo
-	if rep == (mail.Report{}) {
+	if rep == (delivery.Report{}) {
 		level = slog.LevelDebug
 	}
 	finished(ctx, log, level, err, "duration_s", seconds(elapsed), "sent", rep.Sent, "retry", rep.Retry, "failed", rep.Failed)
-}
-
-// deliverDue delivers the digests due, finding the stories of each window
-// once for all its subscribers rather than once per subscriber. Callers
-// hold d.mailing.
-func (d *Daemon) deliverDue(ctx context.Context) (mail.Report, error) {
-	out := *d.out
-	out.Render = d.pipe.BatchRender()
-	return out.Deliver(ctx, d.now())
 }
 
 // finished logs the end of a job at level, or as failed, or as cancelled
@@ -481,36 +499,3 @@ func finished(ctx context.Context, log *slog.Logger, level slog.Level, err error
 // number in JSON and text alike (a time.Duration is nanoseconds in JSON),
 // to the millisecond.
 func seconds(d time.Duration) float64 { return d.Round(time.Millisecond).Seconds() }
-
-// acquire takes the semaphore sem unless ctx ends first.
-func acquire(ctx context.Context, sem chan struct{}) bool {
-	if ctx.Err() != nil {
-		return false
-	}
-	select {
-	case sem <- struct{}{}:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
-func release(sem chan struct{}) { <-sem }
-
-// cronLogger passes cron's messages to slog. cron reports every timer
-// wake-up at Info; those go to Debug, except a skipped run: a job
-// outlasted its interval, which operators want to see.
-type cronLogger struct{ log *slog.Logger }
-
-func (l cronLogger) Info(msg string, keysAndValues ...any) {
-	level := slog.LevelDebug
-	if msg == "skip" {
-		level = slog.LevelWarn
-		msg = "skip: the previous run of this job is still running"
-	}
-	l.log.Log(context.Background(), level, "cron: "+msg, keysAndValues...)
-}
-
-func (l cronLogger) Error(err error, msg string, keysAndValues ...any) {
-	l.log.Error("cron: "+msg, append(keysAndValues, "error", err)...)
-}

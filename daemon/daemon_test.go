@@ -18,21 +18,28 @@ import (
 	"sync"
 	"testing"
 	"time"
+	_ "time/tzdata"
 
 	gomail "github.com/wneessen/go-mail"
 
+	"mediadigest/clock"
 	"mediadigest/config"
+	"mediadigest/delivery"
 	"mediadigest/model"
 	"mediadigest/pipeline"
 	"mediadigest/sampleoutlets"
+	"mediadigest/schedule"
 	"mediadigest/store"
+	"mediadigest/stories"
 )
 
-// testConfig has two outlets that are never fetched (the tests run the
-// jobs that read the store, not the crawls), a daily digest and the file
-// transport.
+// testConfig has two outlets that nothing answers for (the tests run the
+// jobs that read the store; a crawl fails at once), a daily digest and the
+// file transport.
 const testConfig = `timezone: Asia/Tehran
 store: {DIR}/mediadigest.db
+http: {listen: "127.0.0.1:0"}
+crawl: {timeout: 2s, retries: 0}
 outlets:
   - {id: isna, profile: isna, base_url: "http://127.0.0.1:9"}
   - {id: eghtesad24, profile: eghtesad24, base_url: "http://127.0.0.1:9"}
@@ -48,39 +55,52 @@ digest:
 mail: {transport: file, dir: "{DIR}/outbox"}
 `
 
-// fixture is a daemon over a fresh store, with a clock the test sets.
+// fixture is a daemon over a fresh store, on a clock the test moves.
 type fixture struct {
-	d     *Daemon
-	st    *store.Store
-	dir   string
-	clock time.Time
-	logs  lockedBuffer // the daemon's log, also written to the test's
+	d    *Daemon
+	st   *store.Store
+	pipe *pipeline.Pipeline
+	dir  string
+	clk  *clock.Fake
+	logs lockedBuffer // the daemon's log, also written to the test's
 }
 
 func newFixture(t *testing.T, now time.Time) *fixture {
 	t.Helper()
-	return newFixtureOf(t, now, testConfig)
+	return newFixtureOf(t, now, testConfig, nil)
 }
 
-// newFixtureOf is newFixture with the config yaml.
-func newFixtureOf(t *testing.T, now time.Time, yaml string) *fixture {
+// newFixtureOf is newFixture with the config yaml; wrap, when not nil,
+// wraps the pipeline as the daemon's crawler.
+func newFixtureOf(t *testing.T, now time.Time, yaml string, wrap func(Crawler) Crawler, opts ...delivery.Options) *fixture {
 	t.Helper()
-	f := &fixture{dir: t.TempDir(), clock: now}
+	f := &fixture{dir: t.TempDir(), clk: clock.NewFake(now)}
 	cfg, err := config.Parse("test.yaml", []byte(strings.ReplaceAll(yaml, "{DIR}", f.dir)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.st, err = store.Open(t.Context(), cfg.Store); err != nil {
+	if f.st, err = store.Open(t.Context(), cfg.Store, store.WithClock(f.clk.Now)); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.st.Close() })
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(t.Output(), &f.logs), nil))
-	clock := func() time.Time { return f.clock }
-	p, err := pipeline.New(cfg, f.st, log, pipeline.WithClock(clock))
+	if f.pipe, err = pipeline.New(cfg, f.st, pipeline.Options{Clock: f.clk, Logger: log}); err != nil {
+		t.Fatal(err)
+	}
+	o := delivery.Options{}
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	o.Clock, o.Logger = f.clk, log
+	mail, err := delivery.New(cfg, f.st, stories.New(f.st, cfg.Cleaning.StoryWindow.D()), delivery.ConfigAudience(cfg.Subscribers), o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.d, err = New(cfg, f.st, p, log, WithClock(clock)); err != nil {
+	var crawler Crawler = f.pipe
+	if wrap != nil {
+		crawler = wrap(f.pipe)
+	}
+	if f.d, err = New(cfg, f.st, crawler, mail, Options{Clock: f.clk, Logger: log}); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -89,7 +109,8 @@ func newFixtureOf(t *testing.T, now time.Time, yaml string) *fixture {
 // sent records a digest as sent for subscriber and win.
 func (f *fixture) sent(t *testing.T, subscriber string, win model.Window) {
 	t.Helper()
-	it, _, err := f.d.out.Enqueue(t.Context(), subscriber, win, win.To)
+	it, _, err := f.st.Enqueue(t.Context(), model.OutboxItem{Key: delivery.Key(subscriber, win), Subscriber: subscriber, Window: win,
+		MessageID: delivery.MessageID(subscriber, win, "digest@example.com"), CreatedAt: win.To})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,11 +174,12 @@ func TestCatchUpAfterTwoDaysDown(t *testing.T) {
 	}
 
 	for _, restart := range []time.Time{now, at(28, 12, 0, 0)} { // a second start adds nothing
-		f.clock = restart
-		var crawled []string
-		f.d.catchUp(t.Context(), restart, func(outlet string) { crawled = append(crawled, outlet) })
-		if restart.Equal(now) && !slices.Equal(crawled, []string{"eghtesad24"}) {
-			t.Errorf("catch-up crawled %v, want [eghtesad24]", crawled)
+		f.clk.Set(restart)
+		f.d.catchUp(t.Context(), restart)
+		if restart.Equal(now) {
+			if got := lastCrawls(t, f); !got["isna"].Equal(at(28, 10, 0, 1)) || !got["eghtesad24"].Equal(now) {
+				t.Errorf("latest crawls %v; want eghtesad24's at the start, isna's left alone", got)
+			}
 		}
 
 		ws, files := f.windows(t, "analyst@example.com")
@@ -178,13 +200,13 @@ func TestCatchUpAfterTwoDaysDown(t *testing.T) {
 func TestScheduledDigest(t *testing.T) {
 	f := newFixture(t, at(27, 7, 0, 0))
 	f.sent(t, "analyst@example.com", model.Window{From: at(26, 7, 0, 0), To: at(27, 7, 0, 0)})
-
+	f.d.crawlsCaughtUp()
 	for _, fired := range []time.Time{
-		at(28, 7, 0, 0).Add(3 * time.Millisecond), // cron starts the job just after 07:00
+		at(28, 7, 0, 0).Add(3 * time.Millisecond), // the job starts just after 07:00
 		at(28, 7, 0, 2), // the same run again, after a crash
 	} {
-		f.clock = fired
-		f.d.scheduledDigest(t.Context())
+		f.clk.Set(fired)
+		f.d.digestJob(t.Context(), at(28, 7, 0, 0))
 	}
 
 	analyst, files := f.windows(t, "analyst@example.com")
@@ -301,25 +323,47 @@ func (panicTransport) Send(context.Context, []*gomail.Msg, func(int, error)) {
 	panic("template: digest.html.tmpl: nil map")
 }
 
+// panicOn is a crawler that panics, as a bug could, when asked to crawl
+// one outlet.
+type panicOn struct {
+	Crawler
+	outlet string
+}
+
+func (p panicOn) Crawl(ctx context.Context, ids []string) (pipeline.CrawlReport, error) {
+	if slices.Contains(ids, p.outlet) {
+		panic("runtime error: index out of range [3] with length 3")
+	}
+	return p.Crawler.Crawl(ctx, ids)
+}
+
+// lastCrawls returns the start of each outlet's latest crawl.
+func lastCrawls(t *testing.T, f *fixture) map[string]time.Time {
+	t.Helper()
+	crawls, err := f.st.OutletCrawls(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]time.Time{}
+	for _, c := range crawls {
+		got[c.Outlet] = c.LastRun.Started
+	}
+	return got
+}
+
 // TestCatchUpSurvivesPanics: a panic in a missed crawl or in the missed
 // digest is logged with its stack; the daemon carries on (it would
 // otherwise die at every start), and the scheduled digests do not wait
 // for the catch-up for ever.
 func TestCatchUpSurvivesPanics(t *testing.T) {
-	f := newFixture(t, at(28, 10, 5, 0))
+	f := newFixtureOf(t, at(28, 10, 5, 0), testConfig, func(c Crawler) Crawler { return panicOn{c, "isna"} },
+		delivery.Options{Transport: panicTransport{}})
 	f.sent(t, "analyst@example.com", model.Window{From: at(25, 7, 0, 0), To: at(26, 7, 0, 0)})
-	f.d.out.Transport = panicTransport{}
 
-	var crawled []string
-	f.d.catchUp(t.Context(), f.clock, func(outlet string) {
-		if outlet == "isna" {
-			panic("runtime error: index out of range [3] with length 3")
-		}
-		crawled = append(crawled, outlet)
-	})
+	f.d.catchUp(t.Context(), f.clk.Now())
 
-	if !slices.Equal(crawled, []string{"eghtesad24"}) {
-		t.Errorf("crawled %v after isna's crawl panicked, want [eghtesad24]", crawled)
+	if got := lastCrawls(t, f); len(got) != 1 || got["eghtesad24"].IsZero() {
+		t.Errorf("latest crawls %v after isna's crawl panicked, want eghtesad24's", got)
 	}
 	logs := f.logs.String()
 	for _, want := range []string{
@@ -332,9 +376,6 @@ func TestCatchUpSurvivesPanics(t *testing.T) {
 	}
 	if strings.Count(logs, "daemon.(*Daemon).catchUp") < 2 {
 		t.Error("the panics are logged without their stacks")
-	}
-	if len(f.d.crawling) != 0 || len(f.d.mailing) != 0 {
-		t.Error("a job that panicked kept its semaphore")
 	}
 	select {
 	case <-f.d.caughtUp:
@@ -360,51 +401,56 @@ digest:
 mail: {transport: file, dir: "{DIR}/outbox"}
 `
 
-// TestCatchUpCrawlsBeforeTheDigest: a daemon down since before the sample
-// days missed both crawls and digests. The digest it sends at start-up,
-// and a scheduled one due while the missed crawls run, go out after them
-// and carry their stories.
-func TestCatchUpCrawlsBeforeTheDigest(t *testing.T) {
-	outlets, err := sampleoutlets.Start()
+// TestCatchUpLosesNothing: a daemon down since before the sample days
+// missed both crawls and digests. At start-up it runs the missed crawls,
+// then the missed digest, whose window ends at the scheduled time it
+// missed: the articles the crawls found arrived after that, so the
+// missed digest goes out without them, and the next scheduled one carries
+// them. Nothing found during a downtime is lost.
+func TestCatchUpLosesNothing(t *testing.T) {
+	outlets, err := sampleoutlets.Start(sampleoutlets.Reference)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer outlets.Close()
 	yaml := strings.NewReplacer("{ISNA}", outlets.URL("isna"), "{EGHTESAD24}", outlets.URL("eghtesad24")).Replace(sampleConfig)
-	// A day ahead of the real clock, which stamps the crawled articles
-	// first seen: they arrive in the missed window, as articles found more
-	// than model.LateArrival after their publication do after a long
-	// downtime.
-	now := time.Now().Add(24 * time.Hour)
-	if earliest := at(28, 10, 5, 0); now.Before(earliest) {
-		now = earliest
-	}
-	f := newFixtureOf(t, now, yaml)
+	now := sampleoutlets.Reference.Add(5 * time.Minute) // 10:05 the morning after the sample days
+	f := newFixtureOf(t, now, yaml, nil)
 	f.sent(t, "analyst@example.com", model.Window{From: at(24, 0, 0, 0), To: at(25, 0, 0, 0)})
 
 	scheduled := make(chan struct{})
-	go func() {
+	go func() { // due while the missed crawls run: it waits for them
 		defer close(scheduled)
-		f.d.digestJob(t.Context())
+		f.d.digestJob(t.Context(), schedule.Last(f.d.digestSched, now))
 	}()
-	f.d.catchUp(t.Context(), now, func(outlet string) { f.d.crawl(t.Context(), outlet, true) })
+	f.d.catchUp(t.Context(), now)
 	<-scheduled
+	f.clk.Set(at(28, 7, 0, 0))
+	f.d.digestJob(t.Context(), at(28, 7, 0, 0))
 
 	ws, files := f.windows(t, "analyst@example.com")
-	if len(ws) != 2 || !ws[1].From.Equal(at(25, 0, 0, 0)) || files != 1 {
-		t.Fatalf("analyst windows %v, %d digests written; want one digest from the end of the last", ws, files)
+	want := []model.Window{{From: at(24, 0, 0, 0), To: at(25, 0, 0, 0)}, {From: at(25, 0, 0, 0), To: at(27, 7, 0, 0)}, {From: at(27, 7, 0, 0), To: at(28, 7, 0, 0)}}
+	if !sameWindows(ws, want) || files != 2 {
+		t.Fatalf("analyst windows %v, %d digests written; want %v, two written", ws, files, want)
 	}
+	texts := map[string]string{}
 	emls, err := filepath.Glob(filepath.Join(f.dir, "outbox", "*.eml"))
-	if err != nil || len(emls) != 1 {
-		t.Fatalf("digests written: %v, %v", emls, err)
+	if err != nil {
+		t.Fatal(err)
 	}
-	text := mailText(t, emls[0])
+	for _, e := range emls {
+		text := mailText(t, e)
+		texts[strings.TrimSpace(strings.Split(text, "\n")[2])] = text // keyed by the Gregorian date line
+	}
+	if missed := texts["2026-11-27"]; !strings.Contains(missed, "در این بازه خبری نبود") {
+		t.Errorf("the missed digest holds stories that arrived after its window:\n%s", missed)
+	}
 	for _, headline := range []string{
 		"قیمت نفت برنت از ۷۰ دلار گذشت",             // ISNA, 1405/09/04
 		"مصرف گاز خانگی از ۵۰۰ میلیون مترمکعب گذشت", // Eghtesad24, 1405/09/05
 	} {
-		if !strings.Contains(text, headline) {
-			t.Errorf("the digest lacks %q:\n%s", headline, text)
+		if !strings.Contains(texts["2026-11-28"], headline) {
+			t.Errorf("the next scheduled digest lacks %q:\n%s", headline, texts["2026-11-28"])
 		}
 	}
 }
@@ -507,8 +553,8 @@ func TestSkippedCatchUpCrawlIsAWarning(t *testing.T) {
 	if won, err := f.st.TryLease(t.Context(), "crawl:isna", "news2:4242", now, time.Hour); err != nil || !won {
 		t.Fatalf("TryLease = %v, %v", won, err)
 	}
-	f.d.catchUp(t.Context(), now, func(outlet string) { f.d.crawl(t.Context(), outlet, true) })
-	want := `level=WARN msg="another daemon holds the lease: skipping this run" task=crawl outlet=isna lease=crawl:isna holder=news2:4242 until=2026-11-28T07:35:00.000Z`
+	f.d.catchUp(t.Context(), now)
+	want := `level=WARN msg="another daemon holds the lease: skipping this run" task=crawl outlet=isna lease=crawl:isna holder=news2:4242`
 	if logs := f.logs.String(); !strings.Contains(logs, want) {
 		t.Errorf("log lacks\n%s\nin\n%s", want, logs)
 	}
@@ -534,7 +580,7 @@ func TestDurationsAreLoggedInSeconds(t *testing.T) {
 	f := newFixture(t, at(28, 7, 0, 1))
 	var logs bytes.Buffer
 	f.d.log = slog.New(slog.NewJSONHandler(&logs, nil))
-	f.d.scheduledDigest(t.Context())
+	f.d.send(t.Context(), delivery.Scheduled(f.d.digestSched, at(28, 7, 0, 0)))
 	var line struct {
 		Msg      string
 		Duration *float64 `json:"duration_s"`
@@ -547,5 +593,86 @@ func TestDurationsAreLoggedInSeconds(t *testing.T) {
 	}
 	if !found || strings.Contains(logs.String(), `"duration"`) {
 		t.Errorf("no job finished line with duration_s in seconds:\n%s", logs.String())
+	}
+}
+
+var tehran = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Tehran")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
+
+// at is a time in Tehran on a day of November 2026.
+func at(day, hour, min, sec int) time.Time {
+	return time.Date(2026, time.November, day, hour, min, sec, 0, tehran)
+}
+
+// TestRunOnTheClock runs the daemon whole on a clock the test moves, on
+// days where calendars turn (the last day of a Jalali year, a Jalali
+// month's end at midnight, 2030): it catches up at its start, then sends
+// each scheduled digest at its time, and stops when asked.
+func TestRunOnTheClock(t *testing.T) {
+	for _, start := range []time.Time{
+		time.Date(2027, 3, 20, 6, 59, 0, 0, tehran),  // 29 Esfand 1405, the last day of the year
+		time.Date(2026, 12, 21, 6, 59, 0, 0, tehran), // 30 Azar 1405, a month's last day
+		time.Date(2030, 6, 1, 6, 59, 0, 0, tehran),
+	} {
+		t.Run(start.Format(time.DateOnly), func(t *testing.T) {
+			f := newFixture(t, start)
+			ctx, cancel := context.WithCancel(t.Context())
+			done := make(chan error, 1)
+			go func() { done <- f.d.Run(ctx) }()
+			// Idle, only the schedules' loop sleeps on the clock.
+			settle := func() {
+				t.Helper()
+				if !f.clk.Settle(1, 20*time.Second) {
+					t.Fatalf("%d goroutines sleep on the clock, want the schedules' loop alone", f.clk.Waiters())
+				}
+			}
+			settle()
+			// The missed crawls ran at the start. Each jump of the clock
+			// wakes the daemon once, which runs every job due, once, as
+			// after a suspended machine wakes.
+			for day := range 2 {
+				digestAt := time.Date(start.Year(), start.Month(), start.Day()+day, 7, 0, 0, 0, tehran)
+				f.clk.Set(digestAt)
+				waitFor(t, "the jobs due at "+digestAt.String(), func() bool { return f.clk.Waiters() == 1 && idle(f.d) })
+				ws, _ := f.windows(t, "newcomer@example.com")
+				if len(ws) != day+1 || !ws[day].To.Equal(digestAt) {
+					t.Fatalf("newcomer windows %v, want %d ending at %s", ws, day+1, digestAt)
+				}
+				if day == 1 && !ws[1].From.Equal(ws[0].To) {
+					t.Errorf("windows %v do not follow each other", ws)
+				}
+			}
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run = %v, want nil after a stop", err)
+			}
+		})
+	}
+}
+
+// idle reports whether no job of the daemon's is running.
+func idle(d *Daemon) bool {
+	d.jobsMu.Lock()
+	defer d.jobsMu.Unlock()
+	for _, j := range d.jobs {
+		if j.running.Load() {
+			return false
+		}
+	}
+	return true
+}
+
+// waitFor polls cond every 10 ms until it holds, for at most 20 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s within 20 s", what)
+		}
 	}
 }

@@ -7,29 +7,32 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"mediadigest/config"
 	"mediadigest/digest"
+	"mediadigest/health"
 	"mediadigest/jalali"
-	"mediadigest/pipeline"
 )
 
-// Handler serves /healthz, /metrics and /preview.
+// Handler serves /healthz, /metrics and /preview, and the handlers given
+// in Options.
 func (d *Daemon) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", d.healthz)
 	mux.Handle("GET /metrics", d.metrics())
 	mux.HandleFunc("GET /preview", d.preview)
+	for pattern, h := range d.handlers {
+		mux.Handle(pattern, h)
+	}
 	return mux
 }
 
-// healthz serves pipeline.Health as JSON: 200 when its status is "ok",
+// healthz serves health.Check as JSON: 200 when its status is "ok",
 // 503 otherwise, and 503 when the store cannot be read, so a probe sees
 // one bad status for every reason the daemon cannot do its work.
 func (d *Daemon) healthz(w http.ResponseWriter, r *http.Request) {
-	h, err := d.pipe.Health(r.Context())
+	h, err := health.Check(r.Context(), d.cfg, d.store, d.clk.Now())
 	if err != nil {
 		d.log.Error("healthz: cannot read the store", "error", err)
-		h = pipeline.Health{Status: "unhealthy", Problems: []string{fmt.Sprintf("cannot read the store: %v", err)}}
+		h = health.Report{Status: "unhealthy", Problems: []string{fmt.Sprintf("cannot read the store: %v", err)}}
 	}
 	code := http.StatusOK
 	if h.Status != "ok" {
@@ -64,7 +67,7 @@ func (d *Daemon) metrics() http.Handler {
 func (d *Daemon) preview(w http.ResponseWriter, r *http.Request) {
 	loc := d.cfg.Location
 	q := r.URL.Query()
-	day := jalali.Of(d.now().In(loc))
+	day := jalali.Of(d.clk.Now().In(loc))
 	if s := q.Get("date"); s != "" {
 		var err error
 		if day, err = jalali.ParseDay(s); err != nil {
@@ -72,11 +75,11 @@ func (d *Daemon) preview(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	var sub config.Subscriber
+	var sub digest.Subscriber
 	switch email := q.Get("subscriber"); {
 	case email != "":
 		var err error
-		if sub, err = d.pipe.Subscriber(email); err != nil {
+		if sub, err = d.mail.Subscriber(r.Context(), email); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
@@ -84,12 +87,12 @@ func (d *Daemon) preview(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no subscribers configured: add one under subscribers: in the config", http.StatusBadRequest)
 		return
 	default:
-		sub = d.cfg.Subscribers[0]
+		sub = digest.Subscriber{Email: d.cfg.Subscribers[0].Email, Topics: d.cfg.Subscribers[0].Topics}
 	}
-	dg, err := d.pipe.Digest(r.Context(), sub, digest.DayWindow(day.Time(loc), loc))
+	dg, err := d.mail.Digest(r.Context(), sub, digest.DayWindow(day.Time(loc), loc))
 	var html []byte
 	if err == nil {
-		html, err = d.pipe.Format(dg, "html")
+		html, err = d.mail.Format(dg, "html")
 	}
 	if err != nil {
 		d.log.Error("preview failed", "date", day.String(), "subscriber", sub.Email, "error", err)

@@ -8,7 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"mediadigest/mail"
+	"mediadigest/delivery"
 	"mediadigest/pipeline"
 	"mediadigest/store"
 )
@@ -179,7 +179,7 @@ func (m *metrics) crawled(rep pipeline.CrawlReport, err error, cancelled bool) {
 }
 
 // delivered records one Deliver.
-func (m *metrics) delivered(rep mail.Report) {
+func (m *metrics) delivered(rep delivery.Report) {
 	m.deliveries.WithLabelValues("sent").Add(float64(rep.Sent))
 	m.deliveries.WithLabelValues("retry").Add(float64(rep.Retry))
 	m.deliveries.WithLabelValues("failed").Add(float64(rep.Failed))
@@ -199,7 +199,7 @@ func (m *metrics) refresh(ctx context.Context, st Store, outlets []string) error
 	for state, n := range counts {
 		m.outbox.WithLabelValues(state).Set(float64(n))
 	}
-	health, err := st.Health(ctx)
+	health, err := st.OutletCrawls(ctx)
 	if err != nil {
 		return fmt.Errorf("daemon: metrics: %w", err)
 	}

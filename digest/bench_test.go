@@ -19,10 +19,10 @@ func synthetic(n int, from time.Time) []model.Story {
 			URL:       fmt.Sprintf("https://www.isna.ir/news/14050905%05d/", i),
 			Outlet:    outlets[i%len(outlets)],
 			Title:     fmt.Sprintf("خبر شماره %d درباره صادرات نفت و گاز و بازار ارز", i),
-			Lead:      "معاون وزیر نفت از افزایش صادرات گاز به کشورهای همسایه در ماه‌های آینده خبر داد و گفت قراردادهای تازه‌ای در دست امضا است.",
+			RawLead:   "معاون وزیر نفت از افزایش صادرات گاز به کشورهای همسایه در ماه‌های آینده خبر داد و گفت قراردادهای تازه‌ای در دست امضا است.",
 			Published: from.Add(time.Duration(i%86400) * time.Second),
 		}
-		s := model.Story{ID: fmt.Sprintf("st-%d", i), Headline: a, Topic: topics[i%len(topics)]}
+		s := model.Story{ID: fmt.Sprintf("st-%d", i), Headline: a, Topics: []string{topics[i%len(topics)]}}
 		if i%3 == 0 {
 			b := a
 			b.Outlet, b.URL = outlets[(i+1)%len(outlets)], a.URL+"copy"

@@ -62,11 +62,10 @@ func DayWindow(day time.Time, loc *time.Location) model.Window {
 // topic, stories carried by more outlets come first, then newer ones, then
 // by URL so that equal inputs give equal digests.
 //
-// A story is shown once, under the topic of highest score (model.Story.Scores)
-// among those sub follows, ties going to the topic listed first: a story on
-// oil talks in parliament that scores best for politics still reaches a
-// subscriber who follows only energy. Stories without Scores count for their
-// Topic alone.
+// A story is shown once, under the first of its topics (model.Story.Topics,
+// best first) that sub follows: a story on oil talks in parliament that
+// scores best for politics still reaches a subscriber who follows only
+// energy.
 func Build(stories []model.Story, topics []model.Topic, sub Subscriber, win model.Window, o Options) model.Digest {
 	o = o.withDefaults()
 	day := win.To.Add(-time.Nanosecond).In(o.Location)
@@ -134,30 +133,20 @@ func (sub Subscriber) wants(topic string) bool {
 // matches none of topics: a topic removed from the config after
 // classification leaves its stories unclassified rather than lost.
 func (sub Subscriber) section(s model.Story, topics []model.Topic) string {
-	if s.Scores == nil {
-		if !slices.ContainsFunc(topics, func(t model.Topic) bool { return t.ID == s.Topic }) {
-			return model.OtherTopicID
-		}
-		if !sub.wants(s.Topic) {
-			return ""
-		}
-		return s.Topic
-	}
-	best, top, matched := "", 0, false
-	for _, t := range topics {
-		n := s.Scores[t.ID]
-		if n <= 0 {
+	matched := false
+	for _, id := range s.Topics {
+		if !slices.ContainsFunc(topics, func(t model.Topic) bool { return t.ID == id }) {
 			continue
 		}
-		matched = true
-		if n > top && sub.wants(t.ID) {
-			best, top = t.ID, n
+		if sub.wants(id) {
+			return id
 		}
+		matched = true
 	}
 	if !matched {
 		return model.OtherTopicID
 	}
-	return best
+	return ""
 }
 
 func (o Options) withDefaults() Options {
@@ -213,7 +202,7 @@ func (o Options) story(s model.Story) model.DigestStory {
 // summary is the article's clean lead (the raw one before cleaning ran),
 // else its first clean paragraph, cut to at most n runes at a word boundary.
 func summary(a model.Article, n int) string {
-	text := oneLine(cmp.Or(a.Clean.Lead, a.Lead))
+	text := oneLine(cmp.Or(a.Clean.Lead, a.RawLead))
 	if text == "" && len(a.Paragraphs) > 0 {
 		text = oneLine(a.Paragraphs[0])
 	}

@@ -167,7 +167,7 @@ func TestBuild(t *testing.T) {
 }
 
 // TestBuildTopicPerSubscriber: each subscriber sees a story under the best
-// of the topics they follow, by the story's per-topic scores.
+// of the topics they follow, by the story's ranking of its topics.
 func TestBuildTopicPerSubscriber(t *testing.T) {
 	topics := []model.Topic{
 		{ID: "energy", Name: "انرژی"},
@@ -175,24 +175,25 @@ func TestBuildTopicPerSubscriber(t *testing.T) {
 		{ID: "currency", Name: "ارز و طلا"},
 	}
 	at := time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)
-	story := func(id, title, topic string, scores map[string]int) model.Story {
+	story := func(id, title string, ranked ...string) model.Story {
 		at = at.Add(time.Minute)
 		return model.Story{
 			ID:       id,
 			Headline: model.Article{URL: "https://www.isna.ir/news/" + id, Outlet: "isna", Title: title, Published: at},
-			Topic:    topic,
-			Scores:   scores,
+			Topics:   ranked,
 		}
 	}
+	// Rankings as topics.Classifier.Classify gives them: by score, ties in
+	// config order (energy, politics, currency).
 	stories := []model.Story{
-		story("oil-in-parliament", "بررسی قرارداد نفتی در مجلس", "politics", map[string]int{"politics": 6, "energy": 3}),
-		story("gas-dollar", "صادرات گاز و درآمد دلاری", "energy", map[string]int{"energy": 3, "currency": 3}),
-		story("dollar-oil", "نرخ دلار پس از افت قیمت نفت", "currency", map[string]int{"currency": 4, "energy": 3}),
-		story("minister", "سفر وزیر امور خارجه به باکو", "politics", map[string]int{"politics": 3}),
-		story("cinema", "مراسم بزرگداشت داریوش مهرجویی", "", map[string]int{}),
-		story("snow", "بارش برف در تهران", "weather", map[string]int{"weather": 5}), // topic since removed
-		story("power-cut", "خاموشی برق در تابستان", "energy", nil),                  // classified before Scores
-		story("ambassador", "سفیر جدید در مسکو", "politics", nil),
+		story("oil-in-parliament", "بررسی قرارداد نفتی در مجلس", "politics", "energy"), // 6, 3
+		story("gas-dollar", "صادرات گاز و درآمد دلاری", "energy", "currency"),          // 3, 3
+		story("dollar-oil", "نرخ دلار پس از افت قیمت نفت", "currency", "energy"),       // 4, 3
+		story("minister", "سفر وزیر امور خارجه به باکو", "politics"),
+		story("cinema", "مراسم بزرگداشت داریوش مهرجویی"),
+		story("snow", "بارش برف در تهران", "weather"), // topic since removed
+		story("power-cut", "خاموشی برق در تابستان", "energy"),
+		story("ambassador", "سفیر جدید در مسکو", "politics"),
 	}
 	tests := []struct {
 		name   string
@@ -238,7 +239,7 @@ func TestBuildTopicPerSubscriber(t *testing.T) {
 			},
 		},
 		{
-			name:   "without Scores, Topic alone",
+			name:   "a followed topic that ranks first",
 			topics: []string{"politics"},
 			want:   map[string][]string{"politics": {"ambassador", "minister", "oil-in-parliament"}},
 		},

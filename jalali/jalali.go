@@ -89,6 +89,13 @@ func (d Date) AddDays(n int) Date {
 	return FromGregorian(civil(dayNumber(y, m, day) + n))
 }
 
+// Sub returns the number of days from e to d: d == e.AddDays(d.Sub(e)).
+func (d Date) Sub(e Date) int {
+	y, m, day := d.Gregorian()
+	ey, em, eday := e.Gregorian()
+	return dayNumber(y, m, day) - dayNumber(ey, em, eday)
+}
+
 // IsLeap reports whether the Jalali year has 366 days (30 Esfand).
 func IsLeap(year int) bool {
 	return farvardin1(year+1)-farvardin1(year) == 366

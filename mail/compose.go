@@ -1,17 +1,12 @@
-// Package mail turns rendered digests into MIME messages and delivers them
-// through the outbox: by SMTP, or as .eml files.
-//
-// Delivery is at most once per outbox row, with one documented exception
-// (see Deliverer), and every SMTP reply is recorded on the row.
+// Package mail turns rendered digests into MIME messages (Compose) and
+// hands them to a mail server (SMTP) or writes them as .eml files (File).
+// Which digests to send, and what became of each, is package delivery's.
 package mail
 
 import (
 	"cmp"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	netmail "net/mail"
 	"net/url"
 	"strings"
 	"time"
@@ -36,7 +31,7 @@ type Header struct {
 	To          string    // "" is the digest's subscriber
 	MessageID   string    // without angle brackets, as MessageID returns it
 	Unsubscribe string    // mailto: or https: URI; https also gets one-click
-	Date        time.Time // zero is the time of composing
+	Date        time.Time // when the mail is sent, by the sender's clock
 	Subject     string    // "" is SubjectPrefix and the Jalali date of the digest's day
 	Boundary    string    // fixed MIME boundary, for reproducible output; "" is random
 }
@@ -76,7 +71,7 @@ func Compose(d model.Digest, html, text []byte, h Header) (*gomail.Msg, error) {
 	// go-mail adds the angle brackets; an id stored with them would get two.
 	m.SetMessageIDWithValue(strings.TrimSuffix(strings.TrimPrefix(h.MessageID, "<"), ">"))
 	if h.Date.IsZero() {
-		h.Date = time.Now()
+		return nil, fmt.Errorf("mail: compose digest for %s: no Date", d.Subscriber)
 	}
 	m.SetDateWithValue(h.Date)
 	m.SetUserAgent("mediadigest")
@@ -111,30 +106,4 @@ func setUnsubscribe(m *gomail.Msg, uri string) error {
 		return fmt.Errorf("unsubscribe URI %q (want mailto:ADDRESS or https://HOST/…): %w", uri, ErrPermanent)
 	}
 	return nil
-}
-
-// MessageID returns the Message-ID (without angle brackets) of the digest
-// of subscriber for win: the same for every attempt and every run, so that a
-// resend after a crash is recognisably the same message. Its domain is the
-// sender's; an unparsable sender gets "mediadigest.invalid".
-func MessageID(subscriber string, win model.Window, fromAddr string) string {
-	sum := sha256.Sum256([]byte(key(subscriber, win)))
-	domain := "mediadigest.invalid"
-	if a, err := netmail.ParseAddress(fromAddr); err == nil {
-		domain = a.Address[strings.LastIndexByte(a.Address, '@')+1:]
-	}
-	return "digest-" + hex.EncodeToString(sum[:16]) + "@" + domain
-}
-
-// key identifies the digest of one subscriber and one window; the outbox
-// keeps one row per key. A window on an arrival basis is another digest
-// than the day's with the same bounds (a midnight schedule); the day's
-// keeps the key it had before windows had a basis.
-func key(subscriber string, win model.Window) string {
-	k := strings.ToLower(strings.TrimSpace(subscriber)) + " " +
-		win.From.UTC().Format(time.RFC3339) + " " + win.To.UTC().Format(time.RFC3339)
-	if win.Basis != model.ByPublished {
-		k += " " + string(win.Basis)
-	}
-	return k
 }

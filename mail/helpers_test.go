@@ -2,7 +2,6 @@ package mail
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -10,9 +9,7 @@ import (
 	"mime/multipart"
 	netmail "net/mail"
 	"os"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	_ "time/tzdata"
@@ -72,7 +69,7 @@ func render(t testing.TB, d model.Digest) fixture {
 func (f fixture) header() Header {
 	return Header{
 		From:        from,
-		MessageID:   MessageID(f.digest.Subscriber, f.digest.Window, from),
+		MessageID:   "digest-0123456789abcdef0123456789abcdef@example.com",
 		Unsubscribe: unsubscribe,
 		Date:        time.Date(2026, 11, 27, 7, 0, 0, 0, time.UTC),
 	}
@@ -136,91 +133,12 @@ func raw(t testing.TB, m *gomail.Msg) []byte {
 	return b.Bytes()
 }
 
-// fakeOutbox keeps rows in memory with the semantics Outbox documents.
-type fakeOutbox struct {
-	mu   sync.Mutex
-	rows []model.OutboxItem
-}
-
-func (o *fakeOutbox) Enqueue(_ context.Context, it model.OutboxItem) (model.OutboxItem, bool, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	for _, r := range o.rows {
-		if r.Key == it.Key {
-			return r, false, nil
-		}
-	}
-	it.ID = int64(len(o.rows) + 1)
-	o.rows = append(o.rows, it)
-	return it, true, nil
-}
-
-func (o *fakeOutbox) Due(_ context.Context, now time.Time, limit int) ([]model.OutboxItem, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	var due []model.OutboxItem
-	for _, r := range o.rows {
-		if r.State == model.OutboxQueued && !r.NextTry.After(now) && len(due) < limit {
-			due = append(due, r)
-		}
-	}
-	return due, nil
-}
-
-func (o *fakeOutbox) MarkSent(_ context.Context, id int64, reply string, at time.Time) error {
-	return o.update(id, func(r *model.OutboxItem) { r.State, r.LastReply, r.SentAt = model.OutboxSent, reply, at })
-}
-
-func (o *fakeOutbox) MarkRetry(_ context.Context, id int64, reply string, next time.Time) error {
-	return o.update(id, func(r *model.OutboxItem) { r.LastReply, r.NextTry = reply, next })
-}
-
-func (o *fakeOutbox) MarkFailed(_ context.Context, id int64, reply string) error {
-	return o.update(id, func(r *model.OutboxItem) { r.State, r.LastReply = model.OutboxFailed, reply })
-}
-
-func (o *fakeOutbox) update(id int64, f func(*model.OutboxItem)) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	for i := range o.rows {
-		if o.rows[i].ID == id {
-			o.rows[i].Attempts++
-			f(&o.rows[i])
-			return nil
-		}
-	}
-	return errors.New("no such row")
-}
-
-// row returns the row of subscriber.
-func (o *fakeOutbox) row(t testing.TB, subscriber string) model.OutboxItem {
+// plainSMTP is a transport to a test server on loopback, without TLS.
+func plainSMTP(t testing.TB, host string, port int) *SMTP {
 	t.Helper()
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	i := slices.IndexFunc(o.rows, func(r model.OutboxItem) bool { return r.Subscriber == subscriber })
-	if i < 0 {
-		t.Fatalf("no outbox row for %s", subscriber)
+	s, err := NewSMTP(SMTPConfig{Host: host, Port: port, TLS: TLSNone, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return o.rows[i]
-}
-
-// renderer composes the fixture's digest for any outbox row, as the
-// pipeline does after rebuilding the digest from the store.
-func (f fixture) renderer() RenderFunc {
-	return func(_ context.Context, it model.OutboxItem) (*gomail.Msg, error) {
-		d := f.digest
-		d.Subscriber = it.Subscriber
-		h := f.header()
-		h.MessageID = it.MessageID
-		return Compose(d, f.html, f.text, h)
-	}
-}
-
-// count tallies the recipients of messages.
-func count(msgs []string) map[string]int {
-	n := map[string]int{}
-	for _, m := range msgs {
-		n[m]++
-	}
-	return n
+	return s
 }

@@ -158,8 +158,8 @@ func resetAfterDelivery(m *gomail.Msg, err error) bool {
 	return errors.As(err, &se) && se.Reason == gomail.ErrSMTPReset && m.IsDelivered()
 }
 
-// reply returns the server's reply to an accepted message, for the outbox.
-func reply(m *gomail.Msg) string {
+// Reply returns the server's reply to a message it accepted, for the outbox.
+func Reply(m *gomail.Msg) string {
 	if r := m.ServerResponse(); r != "" {
 		return "250 " + r
 	}

@@ -20,7 +20,7 @@ import (
 	"github.com/emersion/go-smtp"
 	gomail "github.com/wneessen/go-mail"
 
-	"mediadigest/mail/internal/smtptest"
+	"mediadigest/internal/smtptest"
 )
 
 // certificate returns a server config with a fresh self-signed certificate
@@ -202,7 +202,7 @@ func TestFileTransport(t *testing.T) {
 	for _, sub := range []string{"a@example.com", "b@example.com"} {
 		h := f.header()
 		h.To = sub
-		h.MessageID = MessageID(sub, f.digest.Window, from)
+		h.MessageID = "digest-" + strings.ReplaceAll(sub, "@", ".") + "@example.com"
 		m, err := Compose(f.digest, f.html, f.text, h)
 		if err != nil {
 			t.Fatal(err)

@@ -26,7 +26,7 @@ type Article struct {
 	Outlet      string    `json:"outlet"`
 	Title       string    `json:"title"`
 	Kicker      string    `json:"kicker,omitempty"`
-	Lead        string    `json:"-"` // as extracted; the clean view has the lead shown
+	RawLead     string    `json:"-"` // as extracted; Clean.Lead is the lead shown
 	Section     string    `json:"section"`
 	Tags        []string  `json:"tags"`
 	Published   time.Time `json:"published"`              // UTC
@@ -37,6 +37,8 @@ type Article struct {
 	// The clean view, computed from Raw by the dedupe stage.
 	Clean
 
+	// Topics are the topics the article scores for, best first
+	// (topics.Classifier.Classify).
 	Topics []string `json:"topics"`
 	Story  string   `json:"story"`
 	// Titles is every title the article carried, oldest first, when an
@@ -61,17 +63,17 @@ type Removed struct {
 	Reason string `json:"reason"`
 }
 
-// Story is a group of articles carrying the same text. Headline is the
-// article shown; Also are the other outlets' copies.
+// Story is a group of articles carrying the same text, as the derived-views
+// pass stored it: the articles sharing one Article.Story. Headline is the
+// article shown; Also are the other outlets' copies, earliest first.
 type Story struct {
 	ID       string
 	Headline Article
 	Also     []Article
-	Topic    string // topic id, or "" when no topic matched
-	// Scores are the scores of the topics that matched, by topic id
-	// (topics.Classifier.Scores), so that a digest can show the story under
-	// the best of the topics its subscriber follows. Nil when unknown.
-	Scores map[string]int
+	// Topics are the topics the headline's text scores for, best first
+	// (Article.Topics of the headline): a digest shows the story under the
+	// first its subscriber follows.
+	Topics []string
 	// Arrived is the earliest Arrival of its articles: a story that was
 	// news once does not come back when another outlet republishes it.
 	Arrived time.Time

@@ -95,7 +95,7 @@ func (p *Pipeline) Backfill(ctx context.Context, id string, first, last jalali.D
 // backfillDay crawls one day of the outlet's archive, records the run and,
 // when every page of it was handled, the day as done.
 func (p *Pipeline) backfillDay(ctx context.Context, o scrape.Outlet, day jalali.Date) (scrape.Stats, error) {
-	start := p.now()
+	start := p.clk.Now()
 	st, err := p.crawler.Backfill(ctx, o, day, known{p.store}, p.sink)
 	st.Outlet = o.ID
 	var errs []error
@@ -123,7 +123,7 @@ func (p *Pipeline) holdDay(ctx context.Context, id string, day jalali.Date) (_ c
 	if !p.store.Shared() {
 		return ctx, func() error { return nil }, true, nil
 	}
-	ctx, release, ok, err = lease.Hold(ctx, p.store, "backfill:"+id+":"+day.String(), p.holder, p.cfg.Cluster.Lease.D(), p.now)
+	ctx, release, ok, err = lease.Hold(ctx, p.store, p.clk, "backfill:"+id+":"+day.String(), p.holder, p.cfg.Cluster.Lease.D())
 	if err != nil || !ok {
 		return ctx, nil, false, err
 	}

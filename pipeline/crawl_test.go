@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -57,10 +56,8 @@ outlets:
   - {id: isna, profile: isna, base_url: "%[2]s", feeds: [/rss]}
 `, srv.URL)
 	st := testStore(t, cfg)
-	p, err := New(cfg, st, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	clk := testClock()
+	p := newPipeline(t, cfg, st, clk)
 	crawl := func(step string) {
 		t.Helper()
 		if _, err := p.Crawl(t.Context(), nil); err != nil {
@@ -69,15 +66,15 @@ outlets:
 	}
 
 	crawl("first crawl")
-	// The edit is dated one second after the first fetch, at a whole
-	// second as RSS dates are; the second crawl must start after it, or
-	// it would fetch a copy older than the feed item says.
-	edited := time.Now().UTC().Truncate(time.Second).Add(time.Second)
+	// The edit is dated a minute after the first fetch, at a whole
+	// second as RSS dates are; the second crawl starts after it, as it
+	// would fetch a copy older than the feed item says otherwise.
+	edited := clk.Now().UTC().Truncate(time.Second).Add(time.Minute)
 	mu.Lock()
 	body = strings.Replace(body, title, "نرخ دلار در بازار آزاد", 1)
 	pubDate = edited.Format(http.TimeFormat)
 	mu.Unlock()
-	time.Sleep(time.Until(edited.Add(10 * time.Millisecond)))
+	clk.Set(edited.Add(time.Second))
 
 	crawl("crawl after the edit")
 	if a, err := st.Article(t.Context(), srv.URL+hostileURL); err != nil || a.Title != "نرخ دلار در بازار آزاد" {

@@ -48,15 +48,15 @@ func (p *Pipeline) Extract(ctx context.Context, id, src string) (model.Article, 
 	}
 	a.Outlet = id
 	if a.Published.IsZero() {
-		a.Published, a.DateGuessed = p.now().UTC(), true
+		a.Published, a.DateGuessed = p.clk.Now().UTC(), true
 	}
 	learned, _, err := p.learnedLines(ctx)
 	if err != nil {
 		return model.Article{}, err
 	}
-	a.Clean = dedupe.CleanArticle(a.Lead, a.Raw, p.rules[id], learned[id])
+	a.Clean = dedupe.CleanArticle(a.RawLead, a.Raw, p.rules[id], learned[id])
 	a.Clean.Sponsored = dedupe.Sponsored(a.Kicker, a.Title, p.rules[id])
-	_, a.Topics = p.classifier.Classify(a.Title, body(&a))
+	a.Topics = p.classifier.Classify(a.Title, body(&a))
 	// A page stored already tells its story; a new one has none yet.
 	if stored, err := p.store.Article(ctx, a.URL); err == nil {
 		a.Story = stored.Story

@@ -16,8 +16,11 @@ import (
 	"testing"
 	"time"
 
+	"mediadigest/clock"
+	"mediadigest/delivery"
 	"mediadigest/digest"
 	"mediadigest/jalali"
+	"mediadigest/stories"
 )
 
 // hostileURL is the path of testdata/isna-hostile.html on the test outlet.
@@ -72,12 +75,8 @@ digest:
 mail: {transport: file, dir: "%[1]s/outbox"}
 `, srv.URL)
 	st := testStore(t, cfg)
-	p, err := New(cfg, st, slog.New(slog.DiscardHandler), WithClock(func() time.Time {
-		return time.Date(2026, 11, 27, 4, 0, 0, 0, time.UTC)
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	clk := clock.NewFake(time.Date(2026, 11, 27, 4, 0, 0, 0, time.UTC))
+	p := newPipeline(t, cfg, st, clk)
 	rep, err := p.Crawl(t.Context(), nil)
 	if err != nil || rep.Outlets[0].New != 1 {
 		t.Fatalf("crawl: %+v, %v; want the hostile page stored", rep.Outlets, err)
@@ -98,7 +97,15 @@ mail: {transport: file, dir: "%[1]s/outbox"}
 		strings.Contains(raw, "\r") || strings.Contains(raw, "document.cookie") {
 		t.Errorf("stored paragraphs:\n%s", raw)
 	}
-	if sent, err := p.Send(t.Context(), win, nil); err != nil || sent.Sent != 1 {
+	m, err := delivery.New(cfg, st, stories.New(st, cfg.Cleaning.StoryWindow.D()), delivery.ConfigAudience(cfg.Subscribers),
+		delivery.Options{Clock: clk, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Queue(t.Context(), delivery.Day(win)); err != nil {
+		t.Fatal(err)
+	}
+	if sent, err := m.Send(t.Context()); err != nil || sent.Sent != 1 {
 		t.Fatalf("send: %+v, %v; want one digest", sent, err)
 	}
 	files, err := filepath.Glob(filepath.Join(cfg.Mail.Dir, "*.eml"))

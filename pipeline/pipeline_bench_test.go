@@ -1,13 +1,15 @@
 package pipeline_test
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"net/url"
-	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,7 +25,6 @@ import (
 
 var (
 	backfillN = flag.Int("backfill.n", 2000, "articles BenchmarkBackfill stores per op")
-	digestN   = flag.Int("digest.n", 20000, "articles stored before BenchmarkDigest200")
 	processN  = flag.Int("process.n", 10000, "articles stored before BenchmarkProcessIncremental")
 )
 
@@ -53,7 +54,7 @@ func BenchmarkProcessIncremental(b *testing.B) {
 		}
 		b.Cleanup(func() { st.Close() })
 		newPipeline := func() *pipeline.Pipeline {
-			q, err := pipeline.New(cfg, st, slog.New(slog.DiscardHandler))
+			q, err := pipeline.New(cfg, st, pipeline.Options{Logger: slog.New(slog.DiscardHandler)})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -116,57 +117,12 @@ func BenchmarkBackfill(b *testing.B) {
 	b.ReportMetric(float64(b.N*c.Len())/b.Elapsed().Seconds(), "articles/s")
 }
 
-// BenchmarkDigest200 builds and renders (HTML and text parts) the digests
-// of 200 subscribers for a day of -digest.n stored articles: with the
-// day's stories found once (Digests), and found again for each subscriber
-// (Digest), as the outbox did before.
-func BenchmarkDigest200(b *testing.B) {
-	c := corpus.Generate(*digestN, 1)
-	srv := httptest.NewServer(c.Handler())
-	defer srv.Close()
-	p, st, _ := open(b, srv.URL, b.TempDir(), 200, 0)
-	backfill(b, p, st, c)
-	win := lastDay(c)
-	subs := benchSubscribers(b, p, 200)
-	ctx := context.Background()
-	render := func(b *testing.B, ds ...model.Digest) {
-		for _, d := range ds {
-			if _, _, err := p.Render(d); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
-	b.Run("stories-once", func(b *testing.B) {
-		for b.Loop() {
-			ds, err := p.Digests(ctx, subs, win)
-			if err != nil {
-				b.Fatal(err)
-			}
-			render(b, ds...)
-		}
-		b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/200-digests")
-	})
-	b.Run("stories-per-subscriber", func(b *testing.B) {
-		for b.Loop() {
-			for _, s := range subs {
-				d, err := p.Digest(ctx, s, win)
-				if err != nil {
-					b.Fatal(err)
-				}
-				render(b, d)
-			}
-		}
-		b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/200-digests")
-	})
-}
-
-// TestStreamedProcessAndBatchedDigests checks the two paths the benchmarks
-// made fast against the plain ones, on a corpus three times as long as the
-// story window (shortened to 8 hours): Process, which streams the store
-// and forgets what is a window old, against dedupe.Group over all articles
-// at once, and Digests, which finds the stories once, against Digest per
-// subscriber.
-func TestStreamedProcessAndBatchedDigests(t *testing.T) {
+// TestStreamedProcess checks the fast path of the derived-views pass
+// against the plain one, on a corpus three times as long as the story
+// window (shortened to 8 hours): Process, which streams the store and
+// forgets what is a window old, against one story index fed every article
+// at once.
+func TestStreamedProcess(t *testing.T) {
 	const window = 8 * time.Hour
 	c := corpus.Generate(corpus.PerDay+50, 2)
 	srv := httptest.NewServer(c.Handler())
@@ -184,14 +140,21 @@ func TestStreamedProcessAndBatchedDigests(t *testing.T) {
 		for _, a := range arts {
 			stored[a.URL] = a.Story
 		}
-		stories := dedupe.Group(arts, dedupe.IndexOptions{Window: window})
-		for _, a := range arts {
-			if stored[a.URL] != a.Story {
-				t.Errorf("%s: Process put it in story %s, Group in %s", a.URL, stored[a.URL], a.Story)
+		// Process orders articles of equal time by URL in Go's byte order.
+		slices.SortStableFunc(arts, func(a, b model.Article) int {
+			return cmp.Or(a.Published.Compare(b.Published), strings.Compare(a.URL, b.URL))
+		})
+		stories := map[string]bool{}
+		ix := dedupe.NewIndex(dedupe.IndexOptions{Window: window})
+		for _, a := range arts { // in published order, as Process adds them
+			story := ix.Add(dedupe.Doc{ID: a.URL, Published: a.Published, Paragraphs: dedupe.DocText(&a)})
+			stories[story] = true
+			if stored[a.URL] != story {
+				t.Errorf("%s: Process put it in story %s, one index over everything in %s", a.URL, stored[a.URL], story)
 			}
 		}
 		// A new pipeline's first Process goes over everything.
-		q, err := pipeline.New(cfg, st, slog.New(slog.DiscardHandler))
+		q, err := pipeline.New(cfg, st, pipeline.Options{Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -230,34 +193,6 @@ func TestStreamedProcessAndBatchedDigests(t *testing.T) {
 			}
 		}
 	})
-
-	t.Run("digests", func(t *testing.T) {
-		win := lastDay(c)
-		subs := benchSubscribers(t, p, 12)
-		ds, err := p.Digests(ctx, subs, win)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(ds) != len(subs) {
-			t.Fatalf("%d digests for %d subscribers", len(ds), len(subs))
-		}
-		stories := 0
-		for i, s := range subs {
-			want, err := p.Digest(ctx, s, win)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(ds[i], want) {
-				t.Errorf("%s: Digests and Digest differ", s.Email)
-			}
-			for _, tp := range want.Topics {
-				stories += len(tp.Stories)
-			}
-		}
-		if stories == 0 {
-			t.Error("the digests of the corpus's last day show no story")
-		}
-	})
 }
 
 // open builds a pipeline of the demo config (delay 0, parallelism 4) with
@@ -292,25 +227,11 @@ func open(tb testing.TB, base, dir string, n int, window time.Duration) (*pipeli
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
-	p, err := pipeline.New(cfg, st, slog.New(slog.DiscardHandler))
+	p, err := pipeline.New(cfg, st, pipeline.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return p, st, cfg
-}
-
-// benchSubscribers returns the first n subscribers open configured.
-func benchSubscribers(tb testing.TB, p *pipeline.Pipeline, n int) []config.Subscriber {
-	tb.Helper()
-	subs := make([]config.Subscriber, n)
-	for i := range subs {
-		s, err := p.Subscriber(fmt.Sprintf("reader%03d@example.com", i))
-		if err != nil {
-			tb.Fatal(err)
-		}
-		subs[i] = s
-	}
-	return subs
 }
 
 // backfill stores the whole corpus served at base, as two backfill
@@ -327,13 +248,6 @@ func backfill(tb testing.TB, p *pipeline.Pipeline, st *store.Store, c *corpus.Co
 	if n, err := st.CountArticles(ctx); err != nil || n != c.Len() {
 		tb.Fatalf("%d articles stored (%v), want %d", n, err, c.Len())
 	}
-}
-
-// lastDay is the window of the corpus's last full day of articles.
-func lastDay(c *corpus.Corpus) model.Window {
-	_, last := c.Days()
-	from := last.AddDays(-1).Time(c.Location())
-	return model.Window{From: from, To: from.Add(24 * time.Hour)}
 }
 
 func urlPath(u string) string {

@@ -44,7 +44,7 @@ func TestIncrementalProcess(t *testing.T) {
 	cfg.Cleaning.StoryWindow = config.Duration(8 * time.Hour)
 	cfg.Cleaning.LearnMinArticles = 1000
 	st := testStore(t, cfg)
-	p, err := New(cfg, st, slog.New(slog.DiscardHandler))
+	p, err := New(cfg, st, Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestIncrementalProcess(t *testing.T) {
 
 	// A new pipeline starts with a full pass: it must find nothing to
 	// change.
-	q, err := New(cfg, st, slog.New(slog.DiscardHandler))
+	q, err := New(cfg, st, Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestShutdownLeavesViewsToNextPass(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := testStore(t, cfg)
-	p, err := New(cfg, st, slog.New(slog.DiscardHandler))
+	p, err := New(cfg, st, Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +236,7 @@ func TestSmallStoreFullPass(t *testing.T) {
 	}
 	cfg.Cleaning.LearnMinArticles = 1000 // learned lines would change, and ask for a full pass anyway
 	st := testStore(t, cfg)
-	p, err := New(cfg, st, slog.New(slog.DiscardHandler))
+	p, err := New(cfg, st, Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,11 @@
 // Eghtesad24, see testdata/outlets/README.md) on loopback, one httptest
 // server per outlet, for the demo, the tests and the benchmarks.
 //
+// The outlets publish on two consecutive days, the later one the day
+// before the time they are started at in Tehran: the demo, and a daemon
+// crawling them, always find yesterday's news, whatever the date. Started
+// at Reference, they serve exactly the files of testdata/outlets.
+//
 // Each request is mapped to a file of the outlet's directory by a small
 // route table: path patterns, plus query parameters that name archive pages.
 // The real hosts written in the files are rewritten to the loopback servers
@@ -15,7 +20,6 @@ import (
 	"encoding/hex"
 	"encoding/xml"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -25,7 +29,8 @@ import (
 	"strings"
 	"time"
 
-	"mediadigest"
+	"mediadigest/jalali"
+	"mediadigest/sampleoutlets/internal/gen"
 )
 
 // Outlet ids accepted by URL.
@@ -108,16 +113,34 @@ var contentTypes = map[string]string{
 // Outlets are the running sample outlet servers.
 type Outlets struct {
 	servers map[string]*httptest.Server
+	days    [2]jalali.Date
 }
 
-// Start serves every sample outlet on its own 127.0.0.1 port. Call Close
-// when done.
-func Start() (*Outlets, error) {
-	root, err := fs.Sub(mediadigest.SampleOutlets, "testdata/outlets")
+// Days returns the two days the outlets publish on, the earlier first.
+func (o *Outlets) Days() [2]jalali.Date { return o.days }
+
+// tehran is the sample outlets' zone, fixed as their pages print it.
+var tehran = time.FixedZone("+0330", 3*3600+1800)
+
+// Reference is a time at which Start serves exactly the files of
+// testdata/outlets, whose days are 1405/09/04 and 1405/09/05 (2026-11-25
+// and 2026-11-26): the morning after them in Tehran. Tests whose
+// expectations name those days start the outlets, and their clocks, here.
+var Reference = time.Date(2026, 11, 27, 10, 0, 0, 0, tehran)
+
+// sampleDay is the later of the two days of testdata/outlets.
+var sampleDay = jalali.Date{Year: 1405, Month: 9, Day: 5}
+
+// Start serves every sample outlet on its own 127.0.0.1 port, publishing
+// on the two days before now's day in Tehran. Call Close when done.
+func Start(now time.Time) (*Outlets, error) {
+	latest := jalali.Of(now.In(tehran)).AddDays(-1)
+	shift := latest.Sub(sampleDay)
+	files, err := gen.FilesShifted(shift)
 	if err != nil {
 		return nil, fmt.Errorf("sampleoutlets: %w", err)
 	}
-	o := &Outlets{servers: map[string]*httptest.Server{}}
+	o := &Outlets{servers: map[string]*httptest.Server{}, days: [2]jalali.Date{latest.AddDays(-1), latest}}
 	// Every server's URL must be known before any body is rewritten, as
 	// pages link across outlets.
 	for _, s := range sites {
@@ -132,7 +155,7 @@ func Start() (*Outlets, error) {
 	}
 	rewrite := strings.NewReplacer(pairs...)
 	for _, s := range sites {
-		h, err := newHandler(root, s, rewrite)
+		h, err := newHandler(files, s, rewrite)
 		if err != nil {
 			o.Close()
 			return nil, err
@@ -175,38 +198,29 @@ type handler struct {
 	files map[string]file
 }
 
-func newHandler(root fs.FS, s site, rewrite *strings.Replacer) (*handler, error) {
-	dir, err := fs.Sub(root, s.id)
-	if err != nil {
-		return nil, fmt.Errorf("sampleoutlets: %s: %w", s.id, err)
-	}
+func newHandler(files map[string][]byte, s site, rewrite *strings.Replacer) (*handler, error) {
 	h := &handler{site: s, files: map[string]file{}}
-	err = fs.WalkDir(dir, ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := fs.ReadFile(dir, name)
-		if err != nil {
-			return err
+	prefix := s.id + "/"
+	for name, data := range files {
+		name, ok := strings.CutPrefix(name, prefix)
+		if !ok {
+			continue
 		}
 		ext := path.Ext(name)
 		ct, ok := contentTypes[ext]
 		if !ok {
-			return fmt.Errorf("%s: no content type for %q files", name, ext)
+			return nil, fmt.Errorf("sampleoutlets: %s: %s: no content type for %q files", s.id, name, ext)
 		}
 		f := file{body: []byte(rewrite.Replace(string(data))), contentType: ct}
 		if ext == ".xml" {
+			var err error
 			if f.modTime, err = lastBuildDate(data); err != nil {
-				return fmt.Errorf("%s: %w", name, err)
+				return nil, fmt.Errorf("sampleoutlets: %s: %s: %w", s.id, name, err)
 			}
 			sum := sha256.Sum256(f.body)
 			f.etag = `"` + hex.EncodeToString(sum[:8]) + `"`
 		}
 		h.files[name] = f
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("sampleoutlets: %s: %w", s.id, err)
 	}
 	return h, nil
 }

@@ -23,7 +23,7 @@ var realHosts = []string{"https://www.isna.ir", "https://amp.isna.ir", "https://
 
 func start(t *testing.T) *Outlets {
 	t.Helper()
-	o, err := Start()
+	o, err := Start(Reference)
 	if err != nil {
 		t.Fatal(err)
 	}

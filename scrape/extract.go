@@ -79,9 +79,9 @@ func extractSelected(sel profile.Selectors, doc *goquery.Document, pageURL strin
 		}
 	}
 	a := model.Article{
-		Kicker: text(scope.Find(sel.Kicker).First()),
-		Lead:   text(scope.Find(sel.Lead).First()),
-		Tags:   distinctTexts(scope.Find(sel.Tags)),
+		Kicker:  text(scope.Find(sel.Kicker).First()),
+		RawLead: text(scope.Find(sel.Lead).First()),
+		Tags:    distinctTexts(scope.Find(sel.Tags)),
 	}
 	titles := scope.Find(sel.Title)
 	if a.Title = text(titles.First()); a.Title == "" {
@@ -136,7 +136,7 @@ func extractReadable(doc *goquery.Document, pageURL string) (model.Article, erro
 	// Readability falls back to the first paragraph for the excerpt; a
 	// lead repeating the body would only be cut again as a duplicate.
 	if lead := persian.Display(collapse(art.Excerpt())); lead != a.Raw[0] {
-		a.Lead = lead
+		a.RawLead = lead
 	}
 	if t, err := art.PublishedTime(); err == nil {
 		a.Published = t.UTC()

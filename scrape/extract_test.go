@@ -96,7 +96,7 @@ func TestExtractWholePages(t *testing.T) {
 			check("URL", a.URL, tt.url)
 			check("Title", a.Title, tt.title)
 			check("Kicker", a.Kicker, tt.kicker)
-			check("Lead", a.Lead, tt.lead)
+			check("Lead", a.RawLead, tt.lead)
 			check("Section", a.Section, tt.section)
 			if !slices.Equal(a.Tags, tt.tags) {
 				t.Errorf("Tags = %q, want %q", a.Tags, tt.tags)
@@ -222,7 +222,7 @@ func FuzzExtract(f *testing.F) {
 			if err != nil {
 				continue
 			}
-			for _, s := range append([]string{a.Title, a.Kicker, a.Lead, a.Section}, append(a.Tags, a.Raw...)...) {
+			for _, s := range append([]string{a.Title, a.Kicker, a.RawLead, a.Section}, append(a.Tags, a.Raw...)...) {
 				if !utf8.ValidString(s) {
 					t.Fatalf("%s: invalid UTF-8 %q", p.ID, s)
 				}

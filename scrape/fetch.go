@@ -368,7 +368,7 @@ func (r *run) accept(j *job, resp *colly.Response) {
 		r.fail(j, ReasonBlocked, errors.New("ArvanCloud challenge page instead of content"))
 	default:
 		j.body, j.respHeader = resp.Body, resp.Headers.Clone()
-		j.fetched = time.Now().UTC()
+		j.fetched = r.opt.Now().UTC()
 		j.ok, j.settled = true, true
 	}
 }

@@ -50,6 +50,8 @@ type Options struct {
 	Retries     int           // retries of a failed request; default 3, negative for none
 	Backoff     time.Duration // first retry delay, doubled per retry; default 1s
 	Logger      *slog.Logger  // default discards
+	// Now is the clock of the pages' fetched times; default time.Now.
+	Now func() time.Time
 }
 
 // Outlet is one configured outlet. Feeds and the profile's URLs resolve
@@ -143,6 +145,9 @@ func New(o Options) *Crawler {
 	}
 	if o.Backoff <= 0 {
 		o.Backoff = defaultBackoff
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

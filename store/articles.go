@@ -94,7 +94,7 @@ func (s *Store) SavePage(ctx context.Context, a *model.Article, keys []string, p
 			err = tx.QueryRowContext(ctx, `INSERT INTO articles
 				(url, outlet, title, kicker, lead, section, tags, published, date_guessed, first_seen, updated_at, stored_at, raw)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO NOTHING RETURNING id`,
-				a.URL, a.Outlet, a.Title, a.Kicker, a.Lead, a.Section, tags, published, a.DateGuessed,
+				a.URL, a.Outlet, a.Title, a.Kicker, a.RawLead, a.Section, tags, published, a.DateGuessed,
 				fmtTime(firstSeen), now, now, raw).Scan(&id)
 			switch {
 			case err == nil:
@@ -121,7 +121,7 @@ func (s *Store) SavePage(ctx context.Context, a *model.Article, keys []string, p
 				outlet = ?, title = ?, kicker = ?, lead = ?, section = ?, tags = ?, published = ?,
 				date_guessed = ?, updated_at = ?, raw = ?
 				WHERE id = ?`,
-				a.Outlet, a.Title, a.Kicker, a.Lead, a.Section, tags, published, a.DateGuessed, now, raw, a.ID)
+				a.Outlet, a.Title, a.Kicker, a.RawLead, a.Section, tags, published, a.DateGuessed, now, raw, a.ID)
 			if err != nil {
 				return err
 			}
@@ -167,7 +167,7 @@ func checkArticle(a *model.Article) error {
 // sameContent reports whether the crawled fields of a equal the stored ones.
 func sameContent(old, a *model.Article) bool {
 	return old.Outlet == a.Outlet && old.Title == a.Title && old.Kicker == a.Kicker &&
-		old.Lead == a.Lead && old.Section == a.Section && old.Published.Equal(a.Published) &&
+		old.RawLead == a.RawLead && old.Section == a.Section && old.Published.Equal(a.Published) &&
 		old.DateGuessed == a.DateGuessed && slices.Equal(old.Tags, a.Tags) && slices.Equal(old.Raw, a.Raw)
 }
 
@@ -349,6 +349,7 @@ func (s *Store) TitleHistory(ctx context.Context, url string) ([]string, error) 
 // ArticleQuery selects stored articles. Zero fields do not restrict.
 type ArticleQuery struct {
 	Outlet string
+	Story  string    // the articles of one story
 	Since  time.Time // published at or after
 	Until  time.Time // published before
 	Limit  int
@@ -374,6 +375,9 @@ func (s *Store) ForEachArticle(ctx context.Context, q ArticleQuery, fn func(*mod
 	var args []any
 	if q.Outlet != "" {
 		where, args = append(where, "a.outlet = ?"), append(args, q.Outlet)
+	}
+	if q.Story != "" {
+		where, args = append(where, "a.story = ?"), append(args, q.Story)
 	}
 	if !q.Since.IsZero() {
 		where, args = append(where, "a.published >= ?"), append(args, fmtTime(q.Since))
@@ -523,7 +527,7 @@ func articleRow(ctx context.Context, q interface {
 
 func scanArticle(rows *sql.Rows) (*model.Article, error) {
 	var a model.Article
-	err := rows.Scan(&a.ID, &a.URL, &a.Outlet, &a.Title, &a.Kicker, &a.Lead, &a.Section, jsonCol{&a.Tags},
+	err := rows.Scan(&a.ID, &a.URL, &a.Outlet, &a.Title, &a.Kicker, &a.RawLead, &a.Section, jsonCol{&a.Tags},
 		timeCol{&a.Published}, &a.DateGuessed, timeCol{&a.FirstSeen}, jsonCol{&a.Raw}, jsonCol{&a.Clean},
 		jsonCol{&a.Topics}, &a.Story)
 	if err != nil {

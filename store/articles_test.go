@@ -25,7 +25,7 @@ func gasArticle(url string, published time.Time) *model.Article {
 		Outlet:    "isna",
 		Title:     "افزایش صادرات گاز به ترکیه در پاییز ۱۴۰۵",
 		Kicker:    "معاون وزیر نفت خبر داد",
-		Lead:      "معاون وزیر نفت از افزایش ۱۲ درصدی صادرات گاز به ترکیه در دو ماه نخست پاییز خبر داد.",
+		RawLead:   "معاون وزیر نفت از افزایش ۱۲ درصدی صادرات گاز به ترکیه در دو ماه نخست پاییز خبر داد.",
 		Section:   "اقتصادی-نفت و انرژی",
 		Tags:      []string{"گاز", "صادرات", "ترکیه"},
 		Published: published,
@@ -102,7 +102,7 @@ func TestUpsertArticleOutcomesAndTitleHistory(t *testing.T) {
 				t.Fatalf("%s: %v", st.name, err)
 			}
 			if stored.Title != st.a.Title || !slices.Equal(stored.Raw, st.a.Raw) || !slices.Equal(stored.Tags, st.a.Tags) ||
-				!stored.Published.Equal(st.a.Published) || stored.Lead != st.a.Lead || stored.Kicker != st.a.Kicker {
+				!stored.Published.Equal(st.a.Published) || stored.RawLead != st.a.RawLead || stored.Kicker != st.a.Kicker {
 				t.Errorf("%s: stored %+v, want %+v", st.name, stored, st.a)
 			}
 			titles, err := s.TitleHistory(ctx, url)

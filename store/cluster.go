@@ -324,18 +324,3 @@ func (s *Store) RenewClaims(ctx context.Context, holder string, expires time.Tim
 	}
 	return n, nil
 }
-
-// ItemOutbox is the store as the outbox of a mail.Deliverer that must
-// deliver one item and nothing else (outbox -retry ID): Due claims that
-// item for Holder, for TTL, when ClaimItem would, and returns no other.
-type ItemOutbox struct {
-	*Store
-	ID     int64
-	Holder string
-	TTL    time.Duration
-}
-
-// Due returns the item when it is due at now and this process claimed it.
-func (o ItemOutbox) Due(ctx context.Context, now time.Time, _ int) ([]model.OutboxItem, error) {
-	return o.ClaimItem(ctx, o.Holder, o.ID, now, o.TTL)
-}

@@ -361,7 +361,7 @@ func TestCopy(t *testing.T) {
 					t.Errorf("title history %v, %v; want %v", gotTitles, err, wantTitles)
 				}
 			}
-			if h, err := dst.Health(ctx); err != nil || len(h) != 1 || !h[0].LastRun.Blocked {
+			if h, err := dst.OutletCrawls(ctx); err != nil || len(h) != 1 || !h[0].LastRun.Blocked {
 				t.Errorf("copied crawl health = %+v, %v; want isna's blocked run", h, err)
 			}
 			// New rows get ids after the copied ones.

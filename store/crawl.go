@@ -67,9 +67,9 @@ func (s *Store) RecordCrawl(ctx context.Context, r CrawlRun) error {
 	return nil
 }
 
-// OutletHealth sums up the crawl runs of one outlet. ConsecutiveFailures
+// OutletCrawls sums up the crawl runs of one outlet. ConsecutiveFailures
 // counts the failed runs since the last successful one.
-type OutletHealth struct {
+type OutletCrawls struct {
 	Outlet              string
 	LastSuccess         time.Time // Finished of the latest successful run
 	LastError           time.Time // Finished of the latest failed run
@@ -78,9 +78,9 @@ type OutletHealth struct {
 	LastRun             CrawlRun
 }
 
-// Health returns the health of every outlet that has crawl runs, ordered
+// OutletCrawls sums up the crawl runs of every outlet that has some, ordered
 // by outlet.
-func (s *Store) Health(ctx context.Context) ([]OutletHealth, error) {
+func (s *Store) OutletCrawls(ctx context.Context) ([]OutletCrawls, error) {
 	// Runs are ordered by (started, id) throughout: id breaks ties between
 	// runs recorded with the same start time.
 	rows, err := s.r.QueryContext(ctx, `
@@ -107,9 +107,9 @@ func (s *Store) Health(ctx context.Context) ([]OutletHealth, error) {
 		return nil, fmt.Errorf("store: crawl health: %w", err)
 	}
 	defer rows.Close()
-	var out []OutletHealth
+	var out []OutletCrawls
 	for rows.Next() {
-		var h OutletHealth
+		var h OutletCrawls
 		r := &h.LastRun
 		err := rows.Scan(&r.Outlet, timeCol{&r.Started}, timeCol{&r.Finished}, &r.Fetched, &r.New, &r.Updated,
 			&r.Unchanged, &r.Failed, jsonCol{&r.Failures}, &r.Err, &r.Blocked,

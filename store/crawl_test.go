@@ -55,13 +55,13 @@ func TestHealth(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		want := []OutletHealth{
+		want := []OutletCrawls{
 			{Outlet: "eghtesad24", LastSuccess: runs[5].Finished, LastRun: runs[5]},
 			{Outlet: "generic", LastError: runs[8].Finished, LastErrorText: "no feed configured", ConsecutiveFailures: 1, LastRun: runs[8]},
 			{Outlet: "isna", LastSuccess: runs[2].Finished, LastError: runs[7].Finished,
 				LastErrorText: "feed https://www.isna.ir/rss: connection refused", ConsecutiveFailures: 3, LastRun: runs[7]},
 		}
-		got, err := s.Health(ctx)
+		got, err := s.OutletCrawls(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,7 +80,7 @@ func TestHealth(t *testing.T) {
 		if err := s.RecordCrawl(ctx, run("eghtesad24", "", true)); err != nil {
 			t.Fatal(err)
 		}
-		got, err = s.Health(ctx)
+		got, err = s.OutletCrawls(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -242,3 +242,40 @@ func (s *Store) outboxList(ctx context.Context, tail string, limit int, args ...
 	}
 	return items, rows.Err()
 }
+
+// DueCounts are the queued outbox items due at a time: Unclaimed ones
+// nobody is sending, Claimed ones a process is sending (its claim has not
+// expired), with those processes.
+type DueCounts struct {
+	Unclaimed, Claimed int
+	Holders            []string
+}
+
+// OutboxDue counts the queued items due at now, claimed or not.
+func (s *Store) OutboxDue(ctx context.Context, now time.Time) (DueCounts, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT CASE WHEN claimed_by <> '' AND claim_expires > ? THEN claimed_by ELSE '' END AS holder, COUNT(*)
+		FROM outbox WHERE state = ? AND next_try <= ? GROUP BY holder ORDER BY holder`,
+		fmtTime(now), model.OutboxQueued, fmtTime(now))
+	if err != nil {
+		return DueCounts{}, fmt.Errorf("store: count due outbox items: %w", err)
+	}
+	defer rows.Close()
+	var c DueCounts
+	for rows.Next() {
+		var holder string
+		var n int
+		if err := rows.Scan(&holder, &n); err != nil {
+			return DueCounts{}, fmt.Errorf("store: count due outbox items: %w", err)
+		}
+		if holder == "" {
+			c.Unclaimed += n
+			continue
+		}
+		c.Claimed += n
+		c.Holders = append(c.Holders, holder)
+	}
+	if err := rows.Err(); err != nil {
+		return DueCounts{}, fmt.Errorf("store: count due outbox items: %w", err)
+	}
+	return c, nil
+}

@@ -84,18 +84,32 @@ type Store struct {
 // other is the path of a SQLite file, created if needed. The path must
 // name a file: the read and write pools must share one database, which
 // ":memory:" would not.
-func Open(ctx context.Context, dsn string) (*Store, error) {
-	if isPostgres(dsn) {
-		return openPostgres(ctx, dsn)
+func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
+	o := options{now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
 	}
-	return openSQLite(ctx, dsn)
+	if isPostgres(dsn) {
+		return openPostgres(ctx, dsn, o)
+	}
+	return openSQLite(ctx, dsn, o)
 }
 
-func openSQLite(ctx context.Context, path string) (*Store, error) {
+// Option adjusts a Store as Open opens it.
+type Option func(*options)
+
+type options struct{ now func() time.Time }
+
+// WithClock gives the store the clock of the times it records itself: when
+// an article was first stored (its arrival, docs/windows.md), updated, a
+// day backfilled, a migration applied.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+func openSQLite(ctx context.Context, path string, o options) (*Store, error) {
 	if err := checkSQLitePath(path); err != nil {
 		return nil, fmt.Errorf("store: open %w", err)
 	}
-	s := &Store{path: path, name: filepath.Base(path), d: &sqliteDialect, now: time.Now}
+	s := &Store{path: path, name: filepath.Base(path), d: &sqliteDialect, now: o.now}
 
 	w, err := sql.Open("sqlite", path+"?"+writerParams)
 	if err != nil {
@@ -131,8 +145,8 @@ func checkSQLitePath(path string) error {
 	return nil
 }
 
-func openPostgres(ctx context.Context, dsn string) (*Store, error) {
-	s := &Store{path: redact(dsn), d: &postgresDialect, now: time.Now}
+func openPostgres(ctx context.Context, dsn string, o options) (*Store, error) {
+	s := &Store{path: redact(dsn), d: &postgresDialect, now: o.now}
 	s.name = s.path
 	p, err := sql.Open("pgx", dsn)
 	if err != nil {

@@ -268,7 +268,8 @@ func TestHashKeysMigration(t *testing.T) {
 		}
 		err = s.inTx(ctx, func(tx *tx) error {
 			for _, q := range []string{
-				// Undo 0005, 0004, then 0003.
+				// Undo 0006, 0005, 0004, then 0003.
+				"DROP INDEX articles_story",
 				"ALTER TABLE outbox DROP COLUMN basis",
 				"DROP INDEX articles_updated", "DROP INDEX articles_underived", "ALTER TABLE articles DROP COLUMN stored_at",
 				"DROP TABLE paragraph_hashes", oldTable, "DELETE FROM schema_version WHERE version >= 3",

@@ -44,6 +44,8 @@
 package topics
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -125,34 +127,25 @@ func (c *Classifier) Scores(title string, body []string) map[string]int {
 	return m
 }
 
-// Classify returns the topic with the highest score (ties by config order),
-// or "" when no topic scores, and every topic that scores, in config order.
-// A topic under the minimum score does not score.
-func (c *Classifier) Classify(title string, body []string) (best string, matched []string) {
-	top := 0
-	for i, s := range c.scores(title, body) {
-		if s == 0 {
-			continue
-		}
-		matched = append(matched, c.ids[i])
-		if s > top {
-			best, top = c.ids[i], s
-		}
-	}
-	return best, matched
-}
-
-// Best returns the topic of scores, as Scores returns them, with the highest
-// score (ties by config order), or "" when none scores: the topic Classify
-// would return, without matching the text again.
-func (c *Classifier) Best(scores map[string]int) string {
-	best, top := "", 0
-	for _, id := range c.ids {
-		if s := scores[id]; s > top {
-			best, top = id, s
+// Classify returns every topic that scores, best first: by score, ties in
+// config order. The first is the story's topic for a subscriber who follows
+// every topic; a subscriber who follows fewer gets the first of theirs
+// (docs/cleaning.md). A topic under the minimum score does not score; nil
+// when none does.
+func (c *Classifier) Classify(title string, body []string) []string {
+	scores := c.scores(title, body)
+	var ranked []int
+	for i, s := range scores {
+		if s > 0 {
+			ranked = append(ranked, i)
 		}
 	}
-	return best
+	slices.SortStableFunc(ranked, func(a, b int) int { return cmp.Compare(scores[b], scores[a]) })
+	var ids []string
+	for _, i := range ranked {
+		ids = append(ids, c.ids[i])
+	}
+	return ids
 }
 
 // scores returns the score of each topic by index; vetoed topics and topics

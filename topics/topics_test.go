@@ -124,10 +124,10 @@ func TestClassify(t *testing.T) {
 		title       string
 		body        []string
 		best        string
-		matchedWant []string
+		matchedWant []string // best first
 	}{
 		{"none", "هوای تهران", []string{"باران می\u200cبارد"}, "", nil},
-		{"title outweighs body", "نرخ ارز", []string{"نفت", "گاز"}, "economy", []string{"energy", "economy"}},
+		{"title outweighs body", "نرخ ارز", []string{"نفت", "گاز"}, "economy", []string{"economy", "energy"}},
 		{"body hits add up", "خبر", []string{"نفت و گاز و نفتی", "تورم"}, "energy", []string{"energy", "economy"}},
 		{"tie goes to config order", "", []string{"مجلس", "نفت"}, "energy", []string{"energy", "politics"}},
 		{"exclude vetoes from body", "نرخ ارز و تورم", []string{"آگهی", "مجلس"}, "politics", []string{"politics"}},
@@ -137,12 +137,12 @@ func TestClassify(t *testing.T) {
 	c := New(ts, WithMinScore(1))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			best, matched := c.Classify(tt.title, tt.body)
-			if best != tt.best || !reflect.DeepEqual(matched, tt.matchedWant) {
-				t.Errorf("Classify = %q, %v; want %q, %v", best, matched, tt.best, tt.matchedWant)
+			ranked := c.Classify(tt.title, tt.body)
+			if !reflect.DeepEqual(ranked, tt.matchedWant) {
+				t.Errorf("Classify = %v; want %v", ranked, tt.matchedWant)
 			}
-			if got := c.Best(c.Scores(tt.title, tt.body)); got != tt.best {
-				t.Errorf("Best(Scores) = %q, want %q as Classify", got, tt.best)
+			if best := first(ranked); best != tt.best {
+				t.Errorf("best of Classify = %q, want %q", best, tt.best)
 			}
 		})
 	}
@@ -181,7 +181,7 @@ func TestMinScore(t *testing.T) {
 			if got := c.Scores(tt.title, tt.body); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Scores = %v, want %v", got, tt.want)
 			}
-			if best, _ := c.Classify(tt.title, tt.body); best != tt.best {
+			if best := first(c.Classify(tt.title, tt.body)); best != tt.best {
 				t.Errorf("Classify = %q, want %q", best, tt.best)
 			}
 		})
@@ -189,10 +189,17 @@ func TestMinScore(t *testing.T) {
 }
 
 func TestClassifyNoTopics(t *testing.T) {
-	best, matched := New(nil).Classify("نفت", []string{"گاز"})
-	if best != "" || matched != nil {
-		t.Errorf("Classify = %q, %v; want nothing", best, matched)
+	if ranked := New(nil).Classify("نفت", []string{"گاز"}); ranked != nil {
+		t.Errorf("Classify = %v; want nothing", ranked)
 	}
+}
+
+// first is the best topic of a ranking, "" for none.
+func first(ranked []string) string {
+	if len(ranked) == 0 {
+		return ""
+	}
+	return ranked[0]
 }
 
 // sampleArticle is a scraped article of the kind the pipeline classifies.
@@ -237,9 +244,8 @@ func TestClassifySampleArticle(t *testing.T) {
 	if got := c.Scores(title, body); !reflect.DeepEqual(got, want) {
 		t.Errorf("Scores = %v, want %v", got, want)
 	}
-	best, matched := c.Classify(title, body)
-	if best != "health" || !reflect.DeepEqual(matched, []string{"energy", "health", "tech", "environment"}) {
-		t.Errorf("Classify = %q, %v; want health and four topics in config order", best, matched)
+	if ranked := c.Classify(title, body); !reflect.DeepEqual(ranked, []string{"health", "energy", "tech", "environment"}) {
+		t.Errorf("Classify = %v; want the four topics by score", ranked)
 	}
 }
 

@@ -100,7 +100,7 @@ func TestCrawlUnreachableOutlet(t *testing.T) {
 // finds the articles missing from the feeds, and a second backfill fetches
 // nothing.
 func TestCrawlTwiceThenBackfill(t *testing.T) {
-	srv, err := sampleoutlets.Start()
+	srv, err := sampleoutlets.Start(sampleoutlets.Reference)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,12 +2,12 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,11 +18,12 @@ import (
 	"time"
 
 	"mediadigest/config"
-	"mediadigest/mail"
+	"mediadigest/delivery"
+	"mediadigest/health"
 	"mediadigest/model"
-	"mediadigest/pipeline"
 	"mediadigest/store"
 	"mediadigest/store/storetest"
+	"mediadigest/stories"
 )
 
 // sampleArticles is how many articles the sample outlets publish, and
@@ -53,57 +54,55 @@ func clusterFixture(t *testing.T) (f *serveFixture, dsn string) {
 
 // clusterHealth is the part of /healthz about the daemons sharing a store.
 type clusterHealth struct {
-	Outlets []struct {
+	Problems []string `json:"problems"`
+	Outlets  []struct {
 		Outlet      string     `json:"outlet"`
 		LastSuccess *time.Time `json:"last_success"`
 	} `json:"outlets"`
-	Leases    []store.Lease   `json:"leases"`
-	Processes []store.Process `json:"processes"`
+	Leases    []health.Lease   `json:"leases"`
+	Processes []health.Process `json:"processes"`
 }
 
+// healthOf reads /healthz, whatever its status.
 func healthOf(t *testing.T, p *serveProc) (clusterHealth, bool) {
 	var h clusterHealth
-	code, body := get(t, "http://"+p.addr+"/healthz")
-	return h, code == http.StatusOK && json.Unmarshal(body, &h) == nil
+	_, body := get(t, "http://"+p.addr+"/healthz")
+	return h, json.Unmarshal(body, &h) == nil
 }
 
 // TestClusterSharesTheWork runs three daemons on one PostgreSQL database
 // and kills one of them half way: every article is stored once, crawls of
-// one outlet never overlap, every digest is delivered once, and the two
-// survivors carry on with the dead one's work once its leases expire.
+// one outlet never overlap, every digest is delivered once, the two
+// survivors carry on with the dead one's work, and /healthz calls it dead.
 func TestClusterSharesTheWork(t *testing.T) {
 	f, dsn := clusterFixture(t)
 	var procs []*serveProc
 	for range 3 {
-		procs = append(procs, startServe(t, f.config))
+		procs = append(procs, startServe(t, f.config, f.clock))
 	}
-
+	start := f.clock.Now()
 	waitFor(t, 30*time.Second, "three registered daemons and both outlets crawled", func() bool {
 		h, ok := healthOf(t, procs[0])
-		return ok && len(h.Processes) == 3 && len(h.Outlets) == 2 &&
-			h.Outlets[0].LastSuccess != nil && h.Outlets[1].LastSuccess != nil
+		return ok && len(h.Processes) == 3 && crawled(t, procs[0], start)
 	})
-	waitFor(t, 20*time.Second, "a digest for each subscriber", func() bool { return len(f.smtp.recipients(t)) == 2 })
+	f.digestAt(t, hour(11), 2, dsn)
 
-	// Kill one daemon, whatever it is doing, between two digest runs.
+	// Kill one daemon between two schedules, then let the clock run to
+	// the next crawls and the next digest.
 	procs[0].stop(t, syscall.SIGKILL, -1)
-	killed := time.Now()
-	n := len(f.smtp.messages(t))
-	waitFor(t, 30*time.Second, "both outlets crawled by the survivors after the lease expired", func() bool {
-		h, ok := healthOf(t, procs[1])
-		if !ok || len(h.Outlets) != 2 {
-			return false
-		}
-		after := killed.Add(clusterLease)
-		return h.Outlets[0].LastSuccess != nil && h.Outlets[0].LastSuccess.After(after) &&
-			h.Outlets[1].LastSuccess != nil && h.Outlets[1].LastSuccess.After(after)
-	})
-	waitFor(t, 20*time.Second, "digests after the kill", func() bool { return len(f.smtp.messages(t)) >= n+2 })
+	crawlAt := hour(11).Add(20 * time.Minute)
+	f.clock.Set(crawlAt)
+	waitFor(t, 30*time.Second, "both outlets crawled by the survivors after the kill", func() bool { return crawled(t, procs[1], crawlAt) })
+	f.digestAt(t, hour(12), 4, dsn)
 	h, _ := healthOf(t, procs[2])
+	dead := false
 	for _, p := range h.Processes {
 		if p.PID == procs[0].cmd.Process.Pid {
-			t.Errorf("/healthz lists the killed daemon %s as alive %v after its last heartbeat", p.ID, time.Since(p.Heartbeat))
+			dead = !p.Alive
 		}
+	}
+	if !dead {
+		t.Errorf("/healthz of a survivor does not call the killed daemon dead: %+v", h)
 	}
 	for _, p := range procs[1:] {
 		p.stop(t, syscall.SIGTERM, 0)
@@ -118,7 +117,7 @@ func TestClusterSharesTheWork(t *testing.T) {
 		t.Errorf("%d of the daemons crawled; want the work shared by at least two", crawlers)
 	}
 
-	checkDelivered(t, dsn, f.smtp.messages(t))
+	checkDelivered(t, dsn, f.smtp.messages(t), 2)
 	st, err := store.Open(t.Context(), dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -172,7 +171,7 @@ func checkCrawlsDoNotOverlap(t *testing.T, dsn string) {
 // SQLite files; on PostgreSQL a second daemon starts and registers.
 func TestServeOnPostgresTakesNoFileLock(t *testing.T) {
 	f, _ := clusterFixture(t)
-	a, b := startServe(t, f.config), startServe(t, f.config)
+	a, b := startServe(t, f.config, f.clock), startServe(t, f.config, f.clock)
 	waitFor(t, 20*time.Second, "both daemons registered", func() bool {
 		h, ok := healthOf(t, b)
 		return ok && len(h.Processes) == 2
@@ -188,13 +187,13 @@ func TestServeOnPostgresTakesNoFileLock(t *testing.T) {
 func TestMigrateSQLiteToPostgres(t *testing.T) {
 	dir := t.TempDir()
 	var out, errOut bytes.Buffer
-	if code := run(context.Background(), []string{"demo", "-out", dir}, &out, &errOut); code != 0 {
+	if code := run(context.Background(), testClock(), []string{"demo", "-out", dir}, &out, &errOut); code != 0 {
 		t.Fatalf("demo: exit %d\n%s", code, errOut.String())
 	}
 	dsn := storetest.Postgres(t)
 	migrate := func(args ...string) (int, string, string) {
 		var out, errOut bytes.Buffer
-		code := run(context.Background(), append([]string{"migrate", "-from", "sqlite:" + filepath.Join(dir, "demo.db"), "-to", dsn}, args...), &out, &errOut)
+		code := run(context.Background(), testClock(), append([]string{"migrate", "-from", "sqlite:" + filepath.Join(dir, "demo.db"), "-to", dsn}, args...), &out, &errOut)
 		return code, out.String(), errOut.String()
 	}
 	code, stdout, stderr := migrate()
@@ -235,7 +234,7 @@ func TestMigrateSQLiteToPostgres(t *testing.T) {
 			s.Close()
 		}
 		var out, errOut bytes.Buffer
-		code := run(context.Background(), []string{"migrate", "-from", "sqlite:" + from, "-to", dsn, "-force"}, &out, &errOut)
+		code := run(context.Background(), testClock(), []string{"migrate", "-from", "sqlite:" + from, "-to", dsn, "-force"}, &out, &errOut)
 		if code != 1 || !strings.Contains(errOut.String(), "source") {
 			t.Errorf("migrate -from %s -force: exit %d, stderr %q; want 1 and the source named", from, code, errOut.String())
 		}
@@ -253,9 +252,9 @@ func TestMigrateSQLiteToPostgres(t *testing.T) {
 	}
 }
 
-// TestDeliverersShareTheOutbox has the Deliverers of two pipelines, each
-// with its own connection pool and holder name as two daemons would have,
-// deliver 20 queued digests at once: each reaches the SMTP server once.
+// TestDeliverersShareTheOutbox has the delivery managers of two
+// processes, each with its own connection pool and holder name, send 20
+// queued digests at once: each reaches the SMTP server once.
 func TestDeliverersShareTheOutbox(t *testing.T) {
 	f, _ := clusterFixture(t)
 	cfg, err := config.Load(f.config)
@@ -263,48 +262,37 @@ func TestDeliverersShareTheOutbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	var deliverers []*mail.Deliverer
+	var managers []*delivery.Manager
+	var first *store.Store
 	for _, holder := range []string{"host-a:1", "host-b:2"} {
 		st, err := store.Open(t.Context(), cfg.Store)
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { st.Close() })
-		p, err := pipeline.New(cfg, st, log, pipeline.WithHolder(holder))
+		first = cmp.Or(first, st)
+		m, err := delivery.New(cfg, st, stories.New(st, cfg.Cleaning.StoryWindow.D()), delivery.ConfigAudience(cfg.Subscribers),
+			delivery.Options{Clock: f.clock, Logger: log, Holder: holder, Batch: 3}) // several rounds each, interleaved
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, err := p.Deliverer()
-		if err != nil {
-			t.Fatal(err)
-		}
-		d.Batch = 3 // several rounds each, interleaved
-		deliverers = append(deliverers, d)
+		managers = append(managers, m)
 	}
 	const digests = 20
-	now := time.Now()
 	day := time.Date(2026, 11, 1, 0, 0, 0, 0, cfg.Location)
 	for i := range digests {
 		win := model.Window{From: day.AddDate(0, 0, i), To: day.AddDate(0, 0, i+1)}
-		if _, _, err := deliverers[0].Enqueue(t.Context(), cfg.Subscribers[i%2].Email, win, now); err != nil {
-			t.Fatal(err)
-		}
+		enqueue(t, first, cfg.Subscribers[i%2].Email, win, f.clock.Now())
 	}
 	var wg sync.WaitGroup
-	sent := make([]int, len(deliverers))
-	for i, d := range deliverers {
+	sent := make([]int, len(managers))
+	for i, m := range managers {
 		wg.Go(func() {
-			for {
-				rep, err := d.Deliver(t.Context(), now)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if rep.Sent == 0 {
-					return
-				}
-				sent[i] += rep.Sent
+			rep, err := m.Send(t.Context())
+			if err != nil {
+				t.Error(err)
 			}
+			sent[i] = rep.Sent
 		})
 	}
 	wg.Wait()
@@ -318,7 +306,7 @@ func TestDeliverersShareTheOutbox(t *testing.T) {
 		}
 	}
 	if len(ids) != digests || sent[0]+sent[1] != digests {
-		t.Errorf("%d distinct digests at the server, deliverers sent %v; want %d in all", len(ids), sent, digests)
+		t.Errorf("%d distinct digests at the server, managers sent %v; want %d in all", len(ids), sent, digests)
 	}
 }
 
@@ -336,7 +324,7 @@ func TestBackfillsShareTheDays(t *testing.T) {
 	for range 3 {
 		go func() {
 			var r result
-			r.code, r.stdout, r.stderr = runMain(t, &tripwire{ready: make(chan struct{})}, "backfill", "-config", f.config,
+			r.code, r.stdout, r.stderr = runMain(t, &tripwire{ready: make(chan struct{})}, f.clock, "backfill", "-config", f.config,
 				"-outlet", "isna", "-from", "1405/09/04", "-to", "1405/09/05")
 			results <- r
 		}()

@@ -9,29 +9,37 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"mediadigest/config"
+	"mediadigest/delivery"
 	"mediadigest/digest"
+	"mediadigest/health"
 	"mediadigest/jalali"
-	"mediadigest/mail"
 	"mediadigest/model"
 	"mediadigest/pipeline"
 	"mediadigest/scrape"
 	"mediadigest/store"
+	"mediadigest/stories"
 )
 
-// app is a loaded config with its open store and pipeline.
+// app is a loaded config with its open store and the parts built over it:
+// the pipeline (crawl, derive), the stored stories and the delivery of
+// digests.
 type app struct {
-	cfg   *config.Config
-	store *store.Store
-	pipe  *pipeline.Pipeline
-	log   *slog.Logger
+	cfg     *config.Config
+	store   *store.Store
+	pipe    *pipeline.Pipeline
+	stories *stories.Reader
+	mail    *delivery.Manager
+	log     *slog.Logger
 }
 
 func (a *app) Close() error { return a.store.Close() }
@@ -51,20 +59,26 @@ func (e *env) open(ctx context.Context) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	return openApp(ctx, cfg, newLogger(cfg, e.stderr))
+	return e.openApp(ctx, cfg, newLogger(cfg, e.stderr))
 }
 
-func openApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, error) {
-	st, err := store.Open(ctx, cfg.Store)
+func (e *env) openApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, error) {
+	st, err := store.Open(ctx, cfg.Store, store.WithClock(e.clock.Now))
 	if err != nil {
 		return nil, err
 	}
-	p, err := pipeline.New(cfg, st, log)
+	p, err := pipeline.New(cfg, st, pipeline.Options{Clock: e.clock, Logger: log})
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	return &app{cfg: cfg, store: st, pipe: p, log: log}, nil
+	sr := stories.New(st, cfg.Cleaning.StoryWindow.D())
+	m, err := delivery.New(cfg, st, sr, delivery.ConfigAudience(cfg.Subscribers), delivery.Options{Clock: e.clock, Logger: log})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &app{cfg: cfg, store: st, pipe: p, stories: sr, mail: m, log: log}, nil
 }
 
 // newLogger logs to w as text, or JSON with log.format: json.
@@ -120,6 +134,9 @@ func crawlCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		}
 		rep, err := a.pipe.Crawl(ctx, outlets)
 		printStats(e.stdout, rep.Outlets)
+		for _, id := range slices.Sorted(maps.Keys(rep.Elsewhere)) {
+			fmt.Fprintf(e.stdout, "%-12s crawled by %s at the same time: left to it\n", id, rep.Elsewhere[id])
+		}
 		if err == nil {
 			err = pageFailures(rep.Outlets)
 		}
@@ -251,8 +268,6 @@ func parseTime(s string, loc *time.Location, end bool) (time.Time, error) {
 	return t.UTC(), nil
 }
 
-var formats = []string{"html", "text", "json", "eml"}
-
 func digestCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 	date := fs.String("date", "", "the `DATE` of the digest's day (2026-11-18 or 1405/08/27; default today)")
 	subscriber := fs.String("subscriber", "", "only this subscriber `EMAIL`")
@@ -260,79 +275,50 @@ func digestCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 	out := fs.String("out", "", "write one file per subscriber into `DIR` instead of printing")
 	send := fs.Bool("send", false, "deliver through the outbox: what arrived since each subscriber's last digest, or with -date that finished day; never twice")
 	return func(ctx context.Context, args []string) error {
-		if !contains(formats, *format) {
-			return usagef("-format %q: want one of %s", *format, strings.Join(formats, ", "))
+		if !slices.Contains(delivery.Formats, *format) {
+			return usagef("-format %q: want one of %s", *format, strings.Join(delivery.Formats, ", "))
 		}
 		a, err := e.open(ctx)
 		if err != nil {
 			return err
 		}
 		defer a.Close()
-		day := jalali.Of(time.Now().In(a.cfg.Location))
+		day := jalali.Of(e.clock.Now().In(a.cfg.Location))
 		if *date != "" {
 			if day, err = jalali.ParseDay(*date); err != nil {
 				return usagef("-date: %v", err)
 			}
 		}
 		win := digest.DayWindow(day.Time(a.cfg.Location), a.cfg.Location)
-		subs := a.cfg.Subscribers
+		subs, err := delivery.ConfigAudience(a.cfg.Subscribers).Recipients(ctx)
+		if err != nil {
+			return err
+		}
 		if *subscriber != "" {
-			s, err := a.pipe.Subscriber(*subscriber)
+			s, err := a.mail.Subscriber(ctx, *subscriber)
 			if err != nil {
 				return usageError{err}
 			}
-			subs = []config.Subscriber{s}
+			subs = []digest.Subscriber{s}
 		}
 		if len(subs) == 0 {
 			return usagef("no subscribers configured")
 		}
 		if *send {
-			var emails []string
-			for _, s := range subs {
-				emails = append(emails, s.Email)
+			if *subscriber != "" {
+				return usagef("-send delivers to every subscriber; -subscriber goes with printing or -out")
 			}
-			var rep mail.Report
-			if *date == "" {
-				var news pipeline.NewsReport
-				news, err = a.pipe.SendNew(ctx, emails)
-				rep = news.Report
-				if err == nil || rep != (mail.Report{}) {
-					fmt.Fprintf(e.stdout, "digest of what arrived since each subscriber's last one: sent %d, to retry %d, failed %d, nothing new for %d\n",
-						rep.Sent, rep.Retry, rep.Failed, news.NothingNew)
-				}
-			} else {
-				// A day still running would be sent without its rest, and
-				// the outbox would take it as sent: its rest would never go.
-				if now := time.Now(); win.To.After(now) {
-					return usagef("-date %s: the day is not over until %s; without -date, -send sends what arrived since each subscriber's last digest",
-						day, win.To.In(a.cfg.Location).Format("2006-01-02 15:04 MST"))
-				}
-				rep, err = a.pipe.Send(ctx, win, emails)
-				fmt.Fprintf(e.stdout, "digest %s: sent %d, to retry %d, failed %d\n", day, rep.Sent, rep.Retry, rep.Failed)
-			}
-			if err == nil && rep.Retry+rep.Failed > 0 {
-				err = fmt.Errorf("%d digest(s) not delivered; see `mediadigest outbox`", rep.Retry+rep.Failed)
-			}
-			if err == nil {
-				// Rows not due yet (a retry's backoff) or claimed by another
-				// process (a daemon sending, or one killed less than
-				// cluster.lease ago) are left for later: say so.
-				counts, cerr := a.store.OutboxCounts(ctx)
-				if cerr == nil && counts[model.OutboxQueued] > 0 {
-					fmt.Fprintf(e.stdout, "%d digest(s) still queued: due later or being sent by another process; see `mediadigest outbox`\n", counts[model.OutboxQueued])
-				}
-			}
-			return err
+			return sendDigests(ctx, e, a, *date != "", day, win)
 		}
 		if *out == "" && len(subs) > 1 {
 			return usagef("%d subscribers: name one with -subscriber, or write them all with -out DIR", len(subs))
 		}
-		for _, s := range subs {
-			d, err := a.pipe.Digest(ctx, s, win)
-			if err != nil {
-				return err
-			}
-			data, err := a.pipe.Format(d, *format)
+		digests, err := a.mail.Digests(ctx, subs, win)
+		if err != nil {
+			return err
+		}
+		for _, d := range digests {
+			data, err := a.mail.Format(d, *format)
 			if err != nil {
 				return err
 			}
@@ -340,7 +326,7 @@ func digestCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 				_, err = e.stdout.Write(data)
 				return err
 			}
-			path := filepath.Join(*out, fileStem(s.Email)+"-"+day.Time(a.cfg.Location).Format("2006-01-02")+"."+ext(*format))
+			path := filepath.Join(*out, fileStem(d.Subscriber)+"-"+day.Time(a.cfg.Location).Format("2006-01-02")+"."+ext(*format))
 			if err := writeFile(path, data); err != nil {
 				return err
 			}
@@ -348,6 +334,60 @@ func digestCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		}
 		return nil
 	}
+}
+
+// sendDigests is `digest -send`: it queues what arrived since each
+// subscriber's last digest (or, byDay, the day's digest once the day is
+// over), then sends every due digest, batch after batch. It fails (exit
+// 1) unless each due digest was sent or is being sent by another live
+// process.
+func sendDigests(ctx context.Context, e *env, a *app, byDay bool, day jalali.Date, win model.Window) error {
+	plan := delivery.SinceLast(e.clock.Now())
+	if byDay {
+		// A day still running would be sent without its rest, and the
+		// outbox would take it as sent: its rest would never go.
+		if now := e.clock.Now(); win.To.After(now) {
+			return usagef("-date %s: the day is not over until %s; without -date, -send sends what arrived since each subscriber's last digest",
+				day, win.To.In(a.cfg.Location).Format("2006-01-02 15:04 MST"))
+		}
+		plan = delivery.Day(win)
+	}
+	// Articles stored since the last pass get their stories first: a
+	// digest reads the stored stories.
+	if _, err := a.pipe.Process(ctx); err != nil {
+		return err
+	}
+	queued, err := a.mail.Queue(ctx, plan)
+	if err != nil {
+		return err
+	}
+	rep, err := a.mail.Send(ctx)
+	what := "digest of what arrived since each subscriber's last one"
+	if byDay {
+		what = "digest " + day.String()
+	}
+	fmt.Fprintf(e.stdout, "%s: queued %d, sent %d, to retry %d, failed %d", what, len(queued.Queued), rep.Sent, rep.Retry, rep.Failed)
+	if !byDay {
+		fmt.Fprintf(e.stdout, ", nothing new for %d", queued.NothingNew)
+	}
+	fmt.Fprintln(e.stdout)
+	if err != nil {
+		return err
+	}
+	if rep.Retry+rep.Failed > 0 {
+		return fmt.Errorf("%d digest(s) not delivered; see `mediadigest outbox`", rep.Retry+rep.Failed)
+	}
+	due, err := a.store.OutboxDue(ctx, e.clock.Now())
+	if err != nil {
+		return err
+	}
+	if due.Claimed > 0 {
+		fmt.Fprintf(e.stdout, "%d digest(s) being sent by another process (%s); see `mediadigest outbox -state queued`\n", due.Claimed, strings.Join(due.Holders, ", "))
+	}
+	if due.Unclaimed > 0 {
+		return fmt.Errorf("%d digest(s) due and not sent; see `mediadigest outbox -state queued`, and run `mediadigest digest -send` again", due.Unclaimed)
+	}
+	return nil
 }
 
 func ext(format string) string {
@@ -384,23 +424,15 @@ func outboxCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		}
 		defer a.Close()
 		if *retry != 0 {
-			now := time.Now()
-			it, err := a.store.Requeue(ctx, *retry, now)
-			if err != nil {
-				return err
-			}
-			d, err := a.pipe.Deliverer()
-			if err != nil {
-				return err
-			}
 			// The other rows due are the daemon's, or the next digest
 			// -send's, to deliver.
-			d.Outbox = store.ItemOutbox{Store: a.store, ID: it.ID, Holder: a.pipe.Holder(), TTL: a.cfg.Cluster.Lease.D()}
-			rep, err := d.Deliver(ctx, now)
-			if err == nil && rep == (mail.Report{}) {
-				return fmt.Errorf("outbox row %d (%s) is being delivered by another process (a daemon?): see `mediadigest outbox -state queued`", it.ID, it.Subscriber)
+			it, rep, err := a.mail.Retry(ctx, *retry)
+			if err != nil && it.ID == 0 {
+				return err
 			}
-			fmt.Fprintf(e.stdout, "row %d to %s: sent %d, to retry %d, failed %d\n", it.ID, it.Subscriber, rep.Sent, rep.Retry, rep.Failed)
+			if err == nil || rep != (delivery.Report{}) {
+				fmt.Fprintf(e.stdout, "row %d to %s: sent %d, to retry %d, failed %d\n", it.ID, it.Subscriber, rep.Sent, rep.Retry, rep.Failed)
+			}
 			return err
 		}
 		items, err := a.store.Outbox(ctx, *state, *limit)
@@ -437,7 +469,7 @@ func statusCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			return err
 		}
 		defer a.Close()
-		h, err := a.pipe.Health(ctx)
+		h, err := health.Check(ctx, a.cfg, a.store, e.clock.Now())
 		if err != nil {
 			return err
 		}
@@ -479,13 +511,4 @@ func writeJSON(w io.Writer, v any, indent bool) error {
 		enc.SetIndent("", "  ")
 	}
 	return enc.Encode(v)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

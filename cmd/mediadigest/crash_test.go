@@ -99,14 +99,15 @@ func (w *tripwire) count(event string) int {
 	return w.counts[event]
 }
 
-// runMain runs the command line in a child process, hands the child to w,
-// and returns its exit status (-1 when a signal killed it) and output.
-func runMain(t *testing.T, w *tripwire, args ...string) (code int, stdout, stderr string) {
+// runMain runs the command line in a child process on the clock, hands
+// the child to w, and returns its exit status (-1 when a signal killed it)
+// and output.
+func runMain(t *testing.T, w *tripwire, clk fileClock, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], args...)
-	cmd.Env = append(os.Environ(), runMainEnv+"=1")
+	cmd.Env = mainEnv(clk.path)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Start(); err != nil {
@@ -183,7 +184,7 @@ func (p *killProxy) refetched() int {
 
 // crashLease is the shortest claim on outbox rows the config allows: the
 // rows a killed `digest -send` had claimed wait that long for the rerun.
-const crashLease = time.Second
+const crashLease = 30 * time.Second
 
 const crashConfig = `timezone: Asia/Tehran
 store: %[1]s
@@ -229,7 +230,7 @@ func writeCrashConfig(t *testing.T, dir, db, isna, eghtesad24 string, smtpPort, 
 // uninterrupted backfill stores: the same articles, each once, each with
 // its raw page, both days marked done, and an intact database.
 func TestBackfillSurvivesKill(t *testing.T) {
-	outlets, err := sampleoutlets.Start()
+	outlets, err := sampleoutlets.Start(sampleoutlets.Reference)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,9 +245,10 @@ func TestBackfillSurvivesKill(t *testing.T) {
 		return wire, proxy, []string{"backfill", "-config", config, "-outlet", "isna", "-from", "1405/09/04", "-to", "1405/09/05"}, db
 	}
 
+	clk := newFileClock(t, sampleoutlets.Reference)
 	wire, _, args, db := setup(t)
 	wire.arm(killPoint{})
-	if code, out, errs := runMain(t, wire, args...); code != 0 {
+	if code, out, errs := runMain(t, wire, clk, args...); code != 0 {
 		t.Fatalf("uninterrupted backfill exited %d\n%s%s", code, out, errs)
 	}
 	requests := wire.count("GET")
@@ -265,6 +267,7 @@ func TestBackfillSurvivesKill(t *testing.T) {
 	for i, n := range slices.Compact(points) {
 		t.Run(fmt.Sprintf("request %d of %d", n, requests), func(t *testing.T) {
 			t.Parallel()
+			clk := newFileClock(t, sampleoutlets.Reference)
 			wire, proxy, args, db := setup(t)
 			kills := []killPoint{{"GET", n}}
 			if i%3 == 2 {
@@ -272,12 +275,12 @@ func TestBackfillSurvivesKill(t *testing.T) {
 			}
 			for _, k := range kills {
 				wire.arm(k)
-				if code, out, errs := runMain(t, wire, args...); code != -1 {
+				if code, out, errs := runMain(t, wire, clk, args...); code != -1 {
 					t.Fatalf("backfill killed at %v exited %d\n%s%s", k, code, out, errs)
 				}
 			}
 			wire.arm(killPoint{})
-			if code, out, errs := runMain(t, wire, args...); code != 0 {
+			if code, out, errs := runMain(t, wire, clk, args...); code != 0 {
 				t.Fatalf("backfill after the kill exited %d\n%s%s", code, out, errs)
 			}
 			got := storedState(t, db)
@@ -455,7 +458,7 @@ func (s *hookedSession) Data(r io.Reader) error {
 // MAIL and DATA commands, then runs it again: that run must send exactly
 // what was left, and leave nothing to send.
 //
-// What the outbox guarantees (mail.Deliverer): a row is marked sent right
+// What the outbox guarantees (package delivery): a row is marked sent right
 // after the server accepted its DATA, before the next message is sent. So:
 //   - killed at a MAIL (before DATA), every earlier message was accepted
 //     and recorded: the rerun sends each remaining digest once, and nothing
@@ -469,7 +472,7 @@ func (s *hookedSession) Data(r io.Reader) error {
 // intact.
 func TestSendSurvivesKill(t *testing.T) {
 	const subscribers = 20
-	outlets, err := sampleoutlets.Start()
+	outlets, err := sampleoutlets.Start(sampleoutlets.Reference)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -507,6 +510,7 @@ func TestSendSurvivesKill(t *testing.T) {
 	for _, kills := range scenarios {
 		t.Run(fmt.Sprint(kills), func(t *testing.T) {
 			t.Parallel()
+			clk := newFileClock(t, sampleoutlets.Reference)
 			wire := &tripwire{}
 			srv := startHookedSMTP(t, wire)
 			dir := t.TempDir()
@@ -519,12 +523,12 @@ func TestSendSurvivesKill(t *testing.T) {
 
 			for _, k := range kills {
 				wire.arm(k)
-				if code, out, errs := runMain(t, wire, send...); code != -1 {
+				if code, out, errs := runMain(t, wire, clk, send...); code != -1 {
 					t.Fatalf("digest -send killed at %v exited %d\n%s%s", k, code, out, errs)
 				}
 				// The rows the dead process had claimed are free once its
 				// claim expires.
-				time.Sleep(crashLease + 100*time.Millisecond)
+				clk.Advance(crashLease)
 			}
 			left := 0
 			for _, state := range storedState(t, db).outbox {
@@ -533,7 +537,7 @@ func TestSendSurvivesKill(t *testing.T) {
 				}
 			}
 			wire.arm(killPoint{})
-			code, out, errs := runMain(t, wire, send...)
+			code, out, errs := runMain(t, wire, clk, send...)
 			if want := fmt.Sprintf("sent %d, to retry 0, failed 0", left); code != 0 || !strings.Contains(out, want) {
 				t.Fatalf("digest -send after the kills exited %d, want 0 and %q:\n%s%s", code, want, out, errs)
 			}

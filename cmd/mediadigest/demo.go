@@ -10,17 +10,13 @@ import (
 	"sort"
 
 	"mediadigest/config"
+	"mediadigest/delivery"
 	"mediadigest/digest"
-	"mediadigest/jalali"
 	"mediadigest/model"
 	"mediadigest/sampleoutlets"
 	"mediadigest/scrape"
 	"mediadigest/store"
 )
-
-// demoDay is the sample outlets' second day, the one the demo digests:
-// 1405/09/05, 2026-11-26 in Tehran.
-var demoDay = jalali.Date{Year: 1405, Month: 9, Day: 5}
 
 func demoCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 	out := fs.String("out", "demo-out", "write the digest and the demo store into `DIR`")
@@ -44,11 +40,13 @@ func demoCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		if err := os.RemoveAll(filepath.Join(dir, "outbox")); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
-		srv, err := sampleoutlets.Start()
+		srv, err := sampleoutlets.Start(e.clock.Now())
 		if err != nil {
 			return fmt.Errorf("demo: start sample outlets: %w", err)
 		}
 		defer srv.Close()
+		// The sample outlets' later day, yesterday: the day the demo digests.
+		demoDay := srv.Days()[1]
 		cfg, err := config.Demo(srv.URL("isna"), srv.URL("eghtesad24"), dir)
 		if err != nil {
 			return fmt.Errorf("demo: built-in config: %w", err)
@@ -58,7 +56,7 @@ func demoCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			level = slog.LevelDebug
 		}
 		log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
-		a, err := openApp(ctx, cfg, log)
+		a, err := e.openApp(ctx, cfg, log)
 		if err != nil {
 			return err
 		}
@@ -80,8 +78,8 @@ func demoCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			}
 		}
 		win := digest.DayWindow(demoDay.Time(cfg.Location), cfg.Location)
-		sub := cfg.Subscribers[0]
-		d, err := a.pipe.Digest(ctx, sub, win)
+		sub := digest.Subscriber{Email: cfg.Subscribers[0].Email, Topics: cfg.Subscribers[0].Topics}
+		d, err := a.mail.Digest(ctx, sub, win)
 		if err != nil {
 			return err
 		}
@@ -89,7 +87,7 @@ func demoCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		for _, f := range []struct{ name, format string }{
 			{"digest.html", "html"}, {"digest.txt", "text"}, {"digest.json", "json"}, {"digest.eml", "eml"},
 		} {
-			data, err := a.pipe.Format(d, f.format)
+			data, err := a.mail.Format(d, f.format)
 			if err != nil {
 				return err
 			}
@@ -99,7 +97,10 @@ func demoCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			}
 			fmt.Fprintf(e.stdout, "  %s\n", path)
 		}
-		sent, err := a.pipe.Send(ctx, win, nil)
+		if _, err := a.mail.Queue(ctx, delivery.Day(win)); err != nil {
+			return err
+		}
+		sent, err := a.mail.Send(ctx)
 		if err != nil {
 			return err
 		}

@@ -29,7 +29,7 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = run(context.Background(), args, &out, &errb)
+	code = run(context.Background(), testClock(), args, &out, &errb)
 	return code, out.String(), errb.String()
 }
 
@@ -414,7 +414,7 @@ func TestDemoKeep(t *testing.T) {
 	code := make(chan int)
 	go func() {
 		var errb bytes.Buffer
-		code <- run(ctx, []string{"demo", "-keep", "-out", dir}, out, &errb)
+		code <- run(ctx, testClock(), []string{"demo", "-keep", "-out", dir}, out, &errb)
 	}()
 	select {
 	case <-ready:

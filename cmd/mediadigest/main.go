@@ -12,6 +12,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"mediadigest/clock"
 )
 
 // command is one subcommand: its flags are registered on fs by setup, which
@@ -26,6 +28,7 @@ type command struct {
 type env struct {
 	stdout, stderr io.Writer
 	configPath     string
+	clock          clock.Clock
 }
 
 // usageError marks bad usage or bad config: exit status 2.
@@ -55,14 +58,14 @@ var commands = []command{
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := run(ctx, clock.System(), os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
 
 // run executes one command line and returns the exit status: 0 success, 1
 // the work failed, 2 bad usage or bad config.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, clk clock.Clock, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
 		printUsage(stderr)
 		if len(args) == 0 {
@@ -81,7 +84,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		printUsage(stderr)
 		return 2
 	}
-	e := &env{stdout: stdout, stderr: stderr}
+	e := &env{stdout: stdout, stderr: stderr, clock: clk}
 	fs := flag.NewFlagSet("mediadigest "+cmd.name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&e.configPath, "config", "", "config file (default mediadigest.yaml, or $MEDIADIGEST_CONFIG)")

@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"mediadigest/daemon"
+	"mediadigest/internal/lease"
 	"mediadigest/store"
 )
 
@@ -45,7 +46,7 @@ func serveCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 				return err
 			}
 		}
-		a, err := openApp(ctx, cfg, newLogger(cfg, e.stderr))
+		a, err := e.openApp(ctx, cfg, newLogger(cfg, e.stderr))
 		if err != nil {
 			return errors.Join(err, unlock())
 		}
@@ -65,11 +66,11 @@ func serveCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 					"id", p.ID, "pid", p.PID, "host", p.Host, "started", p.Started, "last_heartbeat", p.Heartbeat)
 			}
 		}
-		d, err := daemon.New(a.cfg, a.store, a.pipe, a.log)
+		d, err := daemon.New(a.cfg, a.store, a.pipe, a.mail, daemon.Options{Clock: e.clock, Logger: a.log})
 		if err != nil {
 			return err
 		}
-		a.log.Info("daemon starting", "pid", os.Getpid(), "id", a.pipe.Holder(), "config", a.cfg.File, "store", a.store.String())
+		a.log.Info("daemon starting", "pid", os.Getpid(), "id", lease.DefaultHolder(), "config", a.cfg.File, "store", a.store.String())
 		if m := a.cfg.Mail; m.Transport == "smtp" && m.SMTP.PasswordEnv != "" && m.SMTP.Password() == "" {
 			// Not fatal: the relay may not need it. But if it does, every
 			// digest will wait in the outbox until the daemon is restarted

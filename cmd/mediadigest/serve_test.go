@@ -13,6 +13,7 @@ import (
 	netmail "net/mail"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -23,7 +24,8 @@ import (
 
 	"github.com/emersion/go-smtp"
 
-	"mediadigest/mail"
+	"mediadigest/clock"
+	"mediadigest/delivery"
 	"mediadigest/model"
 	"mediadigest/sampleoutlets"
 	"mediadigest/store"
@@ -34,20 +36,41 @@ import (
 // can signal and kill.
 const runMainEnv = "MEDIADIGEST_TEST_RUN_MAIN"
 
+// nowEnv tells such a process what time it is at its start (RFC 3339): its
+// clock then runs from there at the system's pace.
+const nowEnv = "MEDIADIGEST_TEST_NOW"
+
 func TestMain(m *testing.M) {
 	if os.Getenv(runMainEnv) == "1" {
-		main()
+		clk := clock.System()
+		if s := os.Getenv(nowEnv); s != "" {
+			start, err := time.Parse(time.RFC3339Nano, s)
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "%s: %v\n", nowEnv, err)
+				os.Exit(2)
+			}
+			clk = clock.Offset(start)
+		}
+		if path := os.Getenv(clockEnv); path != "" {
+			clk = fileClock{path}
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := run(ctx, clk, os.Args[1:], os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
 	}
 	os.Exit(m.Run())
 }
 
 // serveConfig is a daemon config over the sample outlets, crawling every
-// 2 s and sending digests every 3 s through an SMTP server on loopback.
+// 20 minutes and sending a digest every hour through an SMTP server on
+// loopback. The daemons run on the fixture's clock: the schedules fire
+// when the test moves it.
 const serveConfig = `timezone: Asia/Tehran
 store: %[1]s/mediadigest.db
 http: {listen: "127.0.0.1:0"}
 log: {format: json, level: info}
-crawl: {schedule: "@every 2s", delay: 0s, parallelism: 4, timeout: 10s, retries: 1}
+crawl: {schedule: "*/20 * * * *", delay: 0s, parallelism: 4, timeout: 10s, retries: 1}
 outlets:
   - {id: isna, profile: isna, base_url: "%[2]s"}
   - {id: eghtesad24, profile: eghtesad24, base_url: "%[3]s"}
@@ -58,7 +81,7 @@ subscribers:
   - email: energy-desk@example.com
     topics: [energy]
 digest:
-  schedule: "@every 3s"
+  schedule: "0 * * * *"
   from: "Media Digest <digest@example.com>"
   unsubscribe: "mailto:digest-unsubscribe@example.com"
 mail:
@@ -66,21 +89,24 @@ mail:
   smtp: {host: 127.0.0.1, port: %[4]d, tls: none, password_env: MEDIADIGEST_TEST_UNSET_PASSWORD}
 `
 
-// serveFixture is a config over the sample outlets and a recording SMTP
-// server.
+// serveFixture is a config over the sample outlets, a recording SMTP
+// server, and the clock the daemons share with the test, five minutes
+// after sampleoutlets.Reference: the morning after the sample days, at
+// 10:05 in Tehran.
 type serveFixture struct {
 	dir, config string
 	smtp        *smtpRecorder
+	clock       fileClock
 }
 
 func newServeFixture(t *testing.T) *serveFixture {
 	t.Helper()
-	outlets, err := sampleoutlets.Start()
+	outlets, err := sampleoutlets.Start(sampleoutlets.Reference)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(outlets.Close)
-	f := &serveFixture{dir: t.TempDir(), smtp: startSMTP(t)}
+	f := &serveFixture{dir: t.TempDir(), smtp: startSMTP(t), clock: newFileClock(t, sampleoutlets.Reference.Add(5*time.Minute))}
 	f.config = filepath.Join(f.dir, "mediadigest.yaml")
 	cfg := fmt.Sprintf(serveConfig, f.dir, outlets.URL("isna"), outlets.URL("eghtesad24"), f.smtp.port)
 	if err := os.WriteFile(f.config, []byte(cfg), 0o644); err != nil {
@@ -89,24 +115,74 @@ func newServeFixture(t *testing.T) *serveFixture {
 	return f
 }
 
-func TestServeDeliversOnceAcrossRestarts(t *testing.T) {
-	f := newServeFixture(t)
+// hour is the digest time h o'clock on the fixture's day, in Tehran.
+func hour(h int) time.Time {
+	return time.Date(2026, 11, 27, h, 0, 0, 0, sampleoutlets.Reference.Location())
+}
 
-	d := startServe(t, f.config)
-	base := "http://" + d.addr
-	waitFor(t, 30*time.Second, "both outlets crawled", func() bool {
-		var h struct {
-			Outlets []struct {
-				Outlet      string     `json:"outlet"`
-				LastSuccess *time.Time `json:"last_success"`
-			} `json:"outlets"`
-		}
-		code, body := get(t, base+"/healthz")
-		if code != http.StatusOK || json.Unmarshal(body, &h) != nil || len(h.Outlets) != 2 {
+// digestAt moves the clock to t, when digests are due, and waits until
+// the server has got n messages in all and the outbox is empty: nothing
+// is on the wire when the test goes on.
+func (f *serveFixture) digestAt(t *testing.T, t0 time.Time, n int, outbox string) {
+	t.Helper()
+	f.clock.Set(t0)
+	waitFor(t, 30*time.Second, fmt.Sprintf("%d digests in all after %s", n, t0.Format(time.TimeOnly)), func() bool {
+		return len(f.smtp.messages(t)) >= n && queued(t, outbox) == 0
+	})
+	if got := len(f.smtp.messages(t)); got != n {
+		t.Fatalf("the server got %d digests, want %d", got, n)
+	}
+}
+
+// queued counts the queued outbox rows of the store.
+func queued(t *testing.T, dsn string) int {
+	t.Helper()
+	st, err := store.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	counts, err := st.OutboxCounts(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return counts[model.OutboxQueued]
+}
+
+// crawled reports whether /healthz shows both outlets crawled since t0.
+func crawled(t *testing.T, p *serveProc, since time.Time) bool {
+	t.Helper()
+	var h struct {
+		Outlets []struct {
+			Outlet      string     `json:"outlet"`
+			LastSuccess *time.Time `json:"last_success"`
+		} `json:"outlets"`
+	}
+	_, body := get(t, "http://"+p.addr+"/healthz")
+	if json.Unmarshal(body, &h) != nil || len(h.Outlets) != 2 {
+		return false
+	}
+	for _, o := range h.Outlets {
+		if o.LastSuccess == nil || o.LastSuccess.Before(since) {
 			return false
 		}
-		return h.Outlets[0].LastSuccess != nil && h.Outlets[1].LastSuccess != nil
-	})
+	}
+	return true
+}
+
+// TestServeDeliversOnceAcrossRestarts runs the daemon over a morning of
+// hourly digests, stopped and restarted, once with SIGKILL: each
+// subscriber gets one digest an hour, windows following each other, and
+// no digest twice.
+func TestServeDeliversOnceAcrossRestarts(t *testing.T) {
+	f := newServeFixture(t)
+	db := filepath.Join(f.dir, "mediadigest.db")
+
+	d := startServe(t, f.config, f.clock)
+	base := "http://" + d.addr
+	// At its first start, the daemon crawls both outlets (never crawled):
+	// the crawls it missed.
+	waitFor(t, 30*time.Second, "both outlets crawled", func() bool { return crawled(t, d, f.clock.Now()) })
 	_, metrics := get(t, base+"/metrics")
 	for _, series := range []string{
 		`mediadigest_crawl_pages_fetched_total{outlet="isna"} `,
@@ -130,30 +206,26 @@ func TestServeDeliversOnceAcrossRestarts(t *testing.T) {
 	if code, body := get(t, base+"/preview?date=1405/09/05&subscriber=energy-desk@example.com"); code != http.StatusOK || !bytes.Contains(body, []byte("<html")) {
 		t.Errorf("/preview: %d %.200s", code, body)
 	}
-	waitFor(t, 20*time.Second, "a digest for each subscriber", func() bool { return len(f.smtp.recipients(t)) == 2 })
+	f.digestAt(t, hour(11), 2, db)
 	d.stop(t, syscall.SIGTERM, 0)
 
-	// A restart then a kill, another restart then a graceful stop. The
-	// daemon dies while crawling, never while a digest is on the wire:
-	// the outbox resends a digest whose acceptance it could not record
-	// (mail.Deliverer), which this test is not about.
-	for _, end := range []struct {
+	// A restart then a kill, another restart then a graceful stop, each
+	// after the next hour's digests went out.
+	for i, end := range []struct {
 		sig  syscall.Signal
 		exit int
 	}{{syscall.SIGKILL, -1}, {syscall.SIGTERM, 0}} {
-		n := len(f.smtp.messages(t))
-		d := startServe(t, f.config)
-		waitFor(t, 20*time.Second, "a digest after the restart", func() bool { return len(f.smtp.messages(t)) > n })
+		d := startServe(t, f.config, f.clock)
+		f.digestAt(t, hour(12+i), 4+2*i, db)
 		d.stop(t, end.sig, end.exit)
 	}
-
-	checkDelivered(t, filepath.Join(f.dir, "mediadigest.db"), f.smtp.messages(t))
+	checkDelivered(t, db, f.smtp.messages(t), 3)
 }
 
 // checkDelivered compares what the server got with the outbox: each
 // Message-ID arrived once, each from a sent row, and each subscriber's
-// windows follow each other without gap or overlap.
-func checkDelivered(t *testing.T, db string, msgs []*netmail.Message) {
+// windows, one per digest run, follow each other without gap or overlap.
+func checkDelivered(t *testing.T, db string, msgs []*netmail.Message, runs int) {
 	t.Helper()
 	st, err := store.Open(context.Background(), db)
 	if err != nil {
@@ -193,20 +265,20 @@ func checkDelivered(t *testing.T, db string, msgs []*netmail.Message) {
 				t.Errorf("%s: window %v does not start where %v ends", sub, ws[i], ws[i-1])
 			}
 		}
-		if len(ws) < 3 {
-			t.Errorf("%s: %d windows over three runs, want at least 3", sub, len(ws))
+		if len(ws) != runs {
+			t.Errorf("%s: %d windows over %d runs, want one a run", sub, len(ws), runs)
 		}
 	}
 }
 
 func TestServeRefusesSecondDaemon(t *testing.T) {
 	f := newServeFixture(t)
-	first := startServe(t, f.config)
+	first := startServe(t, f.config, f.clock)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	second := exec.CommandContext(ctx, os.Args[0], "serve", "-config", f.config)
-	second.Env = append(os.Environ(), runMainEnv+"=1")
+	second.Env = mainEnv(f.clock.path)
 	var stderr bytes.Buffer
 	second.Stderr = &stderr
 	err := second.Run()
@@ -233,26 +305,24 @@ func TestServeTakesOverFromAKilledDaemon(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now()
+	now := f.clock.Now()
 	if err := st.Register(ctx, store.Process{ID: "dead", Host: "news1", PID: 4242, Started: now.Add(-time.Hour), Heartbeat: now}); err != nil {
 		t.Fatal(err)
 	}
 	if won, err := st.TryLease(ctx, "crawl:isna", "dead", now, time.Hour); err != nil || !won {
 		t.Fatalf("TryLease = %v, %v", won, err)
 	}
-	tehran := time.FixedZone("Asia/Tehran", 3*3600+1800)
-	out := mail.Deliverer{Outbox: st, From: "Media Digest <digest@example.com>"}
+	tehran := sampleoutlets.Reference.Location()
 	dayBefore := model.Window{From: time.Date(2026, 11, 24, 0, 0, 0, 0, tehran), To: time.Date(2026, 11, 25, 0, 0, 0, 0, tehran)}
-	it, _, err := out.Enqueue(ctx, "analyst@example.com", dayBefore, dayBefore.To)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.MarkSent(ctx, it.ID, "250 ok", dayBefore.To); err != nil {
-		t.Fatal(err)
-	}
+	sentBefore(t, st, "analyst@example.com", dayBefore)
 	st.Close()
 
-	d := startServe(t, f.config)
+	d := startServe(t, f.config, f.clock)
+	// The catch-up crawls, then the digest from the end of the last one
+	// to 10:00, the hour missed; what the crawls found arrived after it,
+	// and goes out at 11:00.
+	waitFor(t, 30*time.Second, "both outlets crawled", func() bool { return crawled(t, d, now) })
+	f.digestAt(t, hour(11), 3, filepath.Join(f.dir, "mediadigest.db"))
 	const headline = "قیمت نفت برنت از ۷۰ دلار گذشت" // ISNA, 1405/09/04 23:50
 	waitFor(t, 30*time.Second, "a digest to the analyst with the sample days' stories", func() bool {
 		for _, m := range f.smtp.messages(t) {
@@ -271,6 +341,29 @@ func TestServeTakesOverFromAKilledDaemon(t *testing.T) {
 			t.Errorf("the daemon's log lacks %s", want)
 		}
 	}
+}
+
+// sentBefore records a digest to subscriber for win as sent by an earlier
+// daemon.
+func sentBefore(t *testing.T, st *store.Store, subscriber string, win model.Window) {
+	t.Helper()
+	it := enqueue(t, st, subscriber, win, win.To)
+	if err := st.MarkSent(t.Context(), it.ID, "250 ok", win.To); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// enqueue queues the digest of subscriber for win, due at now, as the
+// daemon or `digest -send` queue it.
+func enqueue(t *testing.T, st *store.Store, subscriber string, win model.Window, now time.Time) model.OutboxItem {
+	t.Helper()
+	const from = "Media Digest <digest@example.com>"
+	it, _, err := st.Enqueue(t.Context(), model.OutboxItem{Key: delivery.Key(subscriber, win), Subscriber: subscriber, Window: win,
+		MessageID: delivery.MessageID(subscriber, win, from), NextTry: now, CreatedAt: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return it
 }
 
 // textPart returns the text/plain part of a digest.
@@ -311,17 +404,12 @@ func TestOutboxRetry(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	tehran := time.FixedZone("Asia/Tehran", 3*3600+1800)
+	tehran := sampleoutlets.Reference.Location()
 	day := model.Window{From: time.Date(2026, 11, 26, 0, 0, 0, 0, tehran), To: time.Date(2026, 11, 27, 0, 0, 0, 0, tehran)}
-	out := mail.Deliverer{Outbox: st, From: "Media Digest <digest@example.com>"}
-	now := time.Now()
+	now := testClock().Now()
 	rows := map[string]model.OutboxItem{}
 	for _, sub := range []string{"sent@example.com", "failed@example.com", "waiting@example.com", "due@example.com", "claimed@example.com"} {
-		it, _, err := out.Enqueue(ctx, sub, day, now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rows[sub] = it
+		rows[sub] = enqueue(t, st, sub, day, now)
 	}
 	for _, err := range []error{
 		st.MarkSent(ctx, rows["sent@example.com"].ID, "250 2.0.0 Ok: queued as 4Xk2", now),
@@ -383,11 +471,12 @@ type serveProc struct {
 	log  *bytes.Buffer // its stderr, complete once done is closed
 }
 
-// startServe starts the daemon and waits until it serves HTTP.
-func startServe(t *testing.T, config string) *serveProc {
+// startServe starts the daemon on the clock and waits until it serves
+// HTTP.
+func startServe(t *testing.T, config string, clk fileClock) *serveProc {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "serve", "-config", config)
-	cmd.Env = append(os.Environ(), runMainEnv+"=1")
+	cmd.Env = mainEnv(clk.path)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -426,13 +515,11 @@ func startServe(t *testing.T, config string) *serveProc {
 	return p
 }
 
-// stop sends sig half-way between two digest runs (they fire on the
-// multiples of 3 s) and waits up to 30 s for the daemon to exit with
-// status want (-1: killed by the signal).
+// stop sends sig and waits up to 30 s for the daemon to exit with status
+// want (-1: killed by the signal). The tests stop daemons while their
+// clock stands still between two schedules: no digest is on the wire then.
 func (p *serveProc) stop(t *testing.T, sig syscall.Signal, want int) {
 	t.Helper()
-	now := time.Now()
-	time.Sleep(now.Truncate(3 * time.Second).Add(4500 * time.Millisecond).Sub(now))
 	if err := p.cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}

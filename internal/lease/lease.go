@@ -6,7 +6,11 @@ package lease
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"time"
+
+	"mediadigest/clock"
 )
 
 // Store is the part of *store.Store that leases need.
@@ -24,15 +28,16 @@ var ErrLost = errors.New("lease lost")
 // of ttl until release is called, which frees it. ok is false, without an
 // error, when another holder has it. The returned context is cancelled,
 // with a cause wrapping ErrLost, if a renewal fails: the work should stop,
-// as it may now run elsewhere too. now is the clock of the lease times.
-func Hold(ctx context.Context, st Store, name, holder string, ttl time.Duration, now func() time.Time) (_ context.Context, release func() error, ok bool, err error) {
-	won, err := st.TryLease(ctx, name, holder, now(), ttl)
+// as it may now run elsewhere too. clk is the clock of the lease times and
+// of the renewals.
+func Hold(ctx context.Context, st Store, clk clock.Clock, name, holder string, ttl time.Duration) (_ context.Context, release func() error, ok bool, err error) {
+	won, err := st.TryLease(ctx, name, holder, clk.Now(), ttl)
 	if err != nil || !won {
 		return ctx, nil, false, err
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
-	stop := Keep(ctx, ttl/3, func(ctx context.Context) bool {
-		if err := st.RenewLease(ctx, name, holder, now(), ttl); err != nil {
+	stop := Keep(ctx, clk, ttl/3, func(ctx context.Context) bool {
+		if err := st.RenewLease(ctx, name, holder, clk.Now(), ttl); err != nil {
 			cancel(errors.Join(ErrLost, err))
 			return false
 		}
@@ -45,30 +50,33 @@ func Hold(ctx context.Context, st Store, name, holder string, ttl time.Duration,
 	}, true, nil
 }
 
-// Keep calls renew every interval, from another goroutine, until stop is
-// called, ctx ends or renew returns false. stop returns once renew is no
-// longer running.
-func Keep(ctx context.Context, interval time.Duration, renew func(context.Context) bool) (stop func()) {
-	quit, done := make(chan struct{}), make(chan struct{})
+// Keep calls renew every interval of clk, from another goroutine, until
+// stop is called, ctx ends or renew returns false. stop returns once renew
+// is no longer running.
+func Keep(ctx context.Context, clk clock.Clock, interval time.Duration, renew func(context.Context) bool) (stop func()) {
+	sleep, quit := context.WithCancel(ctx)
+	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-quit:
+		for clk.Sleep(sleep, interval) == nil {
+			if !renew(ctx) {
 				return
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if !renew(ctx) {
-					return
-				}
 			}
 		}
 	}()
 	return func() {
-		close(quit)
+		quit()
 		<-done
 	}
+}
+
+// DefaultHolder names this process in leases and outbox claims: HOST:PID,
+// unique among the processes sharing a store as long as their hosts'
+// names are.
+func DefaultHolder() string {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "unknown-host"
+	}
+	return fmt.Sprintf("%s:%d", host, os.Getpid())
 }

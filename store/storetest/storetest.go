@@ -1,26 +1,21 @@
 // Package storetest gives tests a PostgreSQL store of their own.
 //
-// The server is named by $MEDIADIGEST_TEST_POSTGRES, a DSN. Without it, the
-// project's own .ci/postgres is run once per test process: it installs
-// Debian's PostgreSQL if needed and starts a throwaway cluster on loopback,
-// so `go test ./...` needs nothing set up by hand. When that fails too (no
-// root to install), the PostgreSQL tests fail in CI ($CI=true), which must
-// run them, and are skipped elsewhere with the reason.
+// The server is named by $MEDIADIGEST_TEST_POSTGRES, a DSN: `.ci/run`
+// starts a throwaway one with .ci/postgres (which installs Debian's
+// PostgreSQL when it is missing) and exports it. `go test` itself installs
+// nothing: without the variable, the PostgreSQL tests are skipped with one
+// line saying how to run them, and fail in CI ($CI=true), which must run
+// them (docs/testing.md).
 package storetest
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"fmt"
+	"errors"
 	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -37,7 +32,7 @@ func Postgres(t testing.TB) string {
 	t.Helper()
 	base, err := serverDSN()
 	if err != nil {
-		msg := "no PostgreSQL to test against: " + err.Error()
+		msg := "PostgreSQL tests skipped: " + err.Error()
 		if os.Getenv("CI") == "true" {
 			t.Fatal(msg)
 		}
@@ -75,52 +70,10 @@ func Postgres(t testing.TB) string {
 	return u.String()
 }
 
-var (
-	startOnce sync.Once
-	started   string
-	startErr  error
-)
-
-// serverDSN returns $MEDIADIGEST_TEST_POSTGRES, else starts the project's
-// throwaway server with .ci/postgres (once per process) and returns its DSN.
+// serverDSN returns $MEDIADIGEST_TEST_POSTGRES.
 func serverDSN() (string, error) {
 	if dsn := os.Getenv(EnvDSN); dsn != "" {
 		return dsn, nil
 	}
-	startOnce.Do(func() {
-		script, err := findScript()
-		if err != nil {
-			startErr = err
-			return
-		}
-		var stderr bytes.Buffer
-		cmd := exec.Command("bash", script)
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			startErr = fmt.Errorf("%s: %v\n%s", script, err, stderr.String())
-			return
-		}
-		started = strings.TrimSpace(string(out))
-	})
-	return started, startErr
-}
-
-// findScript finds .ci/postgres in the module root above the working
-// directory (go test runs in the package's directory).
-func findScript() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, ".ci", "postgres"), nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("%s is unset and no go.mod above the working directory", EnvDSN)
-		}
-		dir = parent
-	}
+	return "", errors.New("$" + EnvDSN + " is unset; run them with `export " + EnvDSN + "=$(.ci/postgres)` (or .ci/run)")
 }

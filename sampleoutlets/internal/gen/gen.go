@@ -119,9 +119,15 @@ type Ref struct {
 	AMP bool   `yaml:"amp"` // link the AMP copy on amp.isna.ir
 }
 
-// Files generates the sample outlets. Keys are slash-separated paths below
-// testdata/outlets.
-func Files() (map[string][]byte, error) {
+// Files generates the sample outlets as articles.yaml dates them, the files
+// of testdata/outlets. Keys are slash-separated paths below testdata/outlets.
+func Files() (map[string][]byte, error) { return FilesShifted(0) }
+
+// FilesShifted generates the sample outlets with every article published
+// days later (earlier when negative) than articles.yaml says, in Tehran's
+// calendar: the pages, feeds, archives and the dates in ISNA's ids all
+// move together, so the outlets can be served as news of any day.
+func FilesShifted(days int) (map[string][]byte, error) {
 	data, err := content.ReadFile("articles.yaml")
 	if err != nil {
 		return nil, fmt.Errorf("gen: %w", err)
@@ -131,6 +137,11 @@ func Files() (map[string][]byte, error) {
 	dec.KnownFields(true)
 	if err := dec.Decode(&arts); err != nil {
 		return nil, fmt.Errorf("gen: articles.yaml: %w", err)
+	}
+	if days != 0 {
+		for _, a := range arts {
+			a.shift(days)
+		}
 	}
 	s, err := newSite(arts)
 	if err != nil {
@@ -711,4 +722,32 @@ func (s *site) archivePage(outlet string, v archiveView, file string, out map[st
 	}
 	out[file] = buf.Bytes()
 	return nil
+}
+
+// shift moves a by days, with the ids it names that carry a date.
+func (a *Article) shift(days int) {
+	a.Published = a.Published.In(tehran).AddDate(0, 0, days)
+	a.ID = shiftID(a.Outlet, a.ID, days)
+	for i := range a.Body {
+		b := &a.Body[i]
+		b.Promo, b.Bare = shiftID(a.Outlet, b.Promo, days), shiftID(a.Outlet, b.Bare, days)
+	}
+	for i := range a.Related {
+		a.Related[i].ID = shiftID(a.Outlet, a.Related[i].ID, days)
+	}
+}
+
+// shiftID moves the Jalali date an ISNA id starts with (YYYYMMDD) by days;
+// other ids carry no date.
+func shiftID(outlet, id string, days int) string {
+	if outlet != ISNA || !isnaID.MatchString(id) {
+		return id
+	}
+	var y, m, d int
+	if _, err := fmt.Sscanf(id[:8], "%4d%2d%2d", &y, &m, &d); err != nil {
+		return id
+	}
+	t := ptime.Date(y, ptime.Month(m), d, 12, 0, 0, 0, tehran).Time().AddDate(0, 0, days)
+	j := jalaliOf(t)
+	return fmt.Sprintf("%04d%02d%02d", j.year, j.month, j.day) + id[8:]
 }

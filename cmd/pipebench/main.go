@@ -4,8 +4,8 @@
 // extraction, cleaning, classification and stories into a new SQLite
 // file, and prints the rate and the peak memory:
 //
-//	go run ./internal/corpus/cmd/pipebench -n 10000
-//	go run ./internal/corpus/cmd/pipebench -n 100000
+//	go run ./cmd/pipebench -n 10000
+//	go run ./cmd/pipebench -n 100000
 //
 // The backfill runs as the command line would: ISNA's days, then
 // Eghtesad24's, each ending with the recomputation of the derived views
@@ -16,7 +16,7 @@
 // of this command backfill the same days into PostgreSQL at once, as N
 // backfill commands would, splitting the days through their leases:
 //
-//	go run ./internal/corpus/cmd/pipebench -n 10000 -store postgres://… -procs 3
+//	go run ./cmd/pipebench -n 10000 -store postgres://… -procs 3
 //
 // The corpus server then stays in this process; the CPU figures count this
 // process and its children, not the PostgreSQL server.
@@ -126,7 +126,7 @@ func (b bench) run(ctx context.Context, w io.Writer) error {
 	cpu0 := cpuTime()
 	start := time.Now()
 	if b.dsn == "" {
-		p, err := pipeline.New(cfg, st, slog.New(slog.DiscardHandler))
+		p, err := pipeline.New(cfg, st, pipeline.Options{Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			return err
 		}
@@ -203,7 +203,7 @@ func (b bench) child(ctx context.Context, w io.Writer, base string) error {
 		return err
 	}
 	defer st.Close()
-	p, err := pipeline.New(cfg, st, slog.New(slog.DiscardHandler))
+	p, err := pipeline.New(cfg, st, pipeline.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package daemon
+package delivery
 
 import (
 	"testing"
@@ -7,6 +7,7 @@ import (
 	_ "time/tzdata"
 
 	"mediadigest/model"
+	"mediadigest/schedule"
 )
 
 var tehran = mustZone("Asia/Tehran")
@@ -24,52 +25,16 @@ func at(day, hour, min, sec int) time.Time {
 	return time.Date(2026, time.November, day, hour, min, sec, 0, tehran)
 }
 
-func mustSchedule(t *testing.T, spec string) interface{ Next(time.Time) time.Time } {
+func mustSchedule(t *testing.T, spec string) schedule.Schedule {
 	t.Helper()
-	s, err := parseSchedule(spec, tehran)
+	s, err := schedule.Parse(spec, tehran)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
 }
 
-func TestLastScheduled(t *testing.T) {
-	tests := []struct {
-		spec string
-		t    time.Time
-		want time.Time
-	}{
-		{"0 7 * * *", at(26, 10, 0, 0), at(26, 7, 0, 0)},
-		{"0 7 * * *", at(26, 7, 0, 0), at(26, 7, 0, 0)},                       // a firing at t counts
-		{"0 7 * * *", at(26, 7, 0, 0).Add(time.Millisecond), at(26, 7, 0, 0)}, // as cron's job sees it
-		{"0 7 * * *", at(26, 6, 59, 59), at(25, 7, 0, 0)},
-		{"0 7 * * *", at(27, 6, 59, 59), at(26, 7, 0, 0)}, // a late run still knows its time
-		{"*/20 * * * *", at(26, 10, 45, 10), at(26, 10, 40, 0)},
-		{"CRON_TZ=UTC 0 4 * * *", at(26, 8, 0, 0), at(26, 7, 30, 0)}, // 04:00 UTC is 07:30 in Tehran
-		{"0 0 1 1 *", at(26, 12, 0, 0), time.Date(2026, time.January, 1, 0, 0, 0, 0, tehran)},
-		{"@every 2s", at(26, 10, 0, 5).Add(500 * time.Millisecond), at(26, 10, 0, 4)},
-		{"@every 1h", at(26, 10, 59, 0), at(26, 10, 30, 0)}, // Tehran is UTC+03:30: the grid is on the UTC hour
-		{"0 0 30 2 *", at(26, 12, 0, 0), time.Time{}},       // 30 February never comes
-	}
-	for _, tt := range tests {
-		got := lastScheduled(mustSchedule(t, tt.spec), tt.t)
-		if !got.Equal(tt.want) {
-			t.Errorf("lastScheduled(%q, %s) = %s, want %s", tt.spec, tt.t, got, tt.want)
-		}
-	}
-}
-
-func TestEveryIsAFixedGrid(t *testing.T) {
-	s := mustSchedule(t, "@every 3s")
-	// Wherever a daemon starts, it plans the same times.
-	for _, start := range []time.Time{at(26, 10, 0, 0), at(26, 10, 0, 1).Add(time.Millisecond), at(26, 10, 0, 2)} {
-		if got, want := s.Next(start), at(26, 10, 0, 3); !got.Equal(want) {
-			t.Errorf("Next(%s) = %s, want %s", start, got, want)
-		}
-	}
-}
-
-func TestDigestWindow(t *testing.T) {
+func TestScheduled(t *testing.T) {
 	daily := "0 7 * * *"
 	tests := []struct {
 		name    string
@@ -89,14 +54,14 @@ func TestDigestWindow(t *testing.T) {
 		{"never fired before", "0 0 30 2 *", at(26, 7, 0, 0), time.Time{}, model.Window{}, false},
 	}
 	for _, tt := range tests {
-		got, ok := digestWindow(mustSchedule(t, tt.spec), tt.t, tt.lastEnd)
+		got, ok := Scheduled(mustSchedule(t, tt.spec), tt.t).next(tt.lastEnd)
 		if ok != tt.ok || !got.From.Equal(tt.want.From) || !got.To.Equal(tt.want.To) {
-			t.Errorf("%s: digestWindow = %v, %v; want %v, %v", tt.name, got, ok, tt.want, tt.ok)
+			t.Errorf("%s: Scheduled = %v, %v; want %v, %v", tt.name, got, ok, tt.want, tt.ok)
 		}
 	}
 }
 
-func TestMissedWindow(t *testing.T) {
+func TestCatchUp(t *testing.T) {
 	daily := "0 7 * * *"
 	tests := []struct {
 		name         string
@@ -114,9 +79,9 @@ func TestMissedWindow(t *testing.T) {
 		{"never had a digest", at(28, 10, 0, 0), time.Time{}, model.Window{}, false},
 	}
 	for _, tt := range tests {
-		got, ok := missedWindow(mustSchedule(t, daily), tt.now, tt.lastEnd)
+		got, ok := CatchUp(mustSchedule(t, daily), tt.now).next(tt.lastEnd)
 		if ok != tt.ok || !got.From.Equal(tt.want.From) || !got.To.Equal(tt.want.To) {
-			t.Errorf("%s: missedWindow = %v, %v; want %v, %v", tt.name, got, ok, tt.want, tt.ok)
+			t.Errorf("%s: CatchUp = %v, %v; want %v, %v", tt.name, got, ok, tt.want, tt.ok)
 		}
 	}
 }
@@ -136,8 +101,8 @@ func TestWindowsTileTime(t *testing.T) {
 			lastEnd = w.To
 		}
 	}
-	scheduled := func(now time.Time) { record(digestWindow(s, lastScheduled(s, now), lastEnd)) }
-	start := func(now time.Time) { record(missedWindow(s, now, lastEnd)) }
+	scheduled := func(now time.Time) { record(Scheduled(s, schedule.Last(s, now)).next(lastEnd)) }
+	start := func(now time.Time) { record(CatchUp(s, now).next(lastEnd)) }
 
 	start(at(10, 9, 0, 0)) // first start: nothing missed
 	for day := 11; day <= 24; day++ {
@@ -178,23 +143,26 @@ func TestWindowsTileTime(t *testing.T) {
 	}
 }
 
-func TestCrawlMissed(t *testing.T) {
+func TestSinceLastPlan(t *testing.T) {
+	now := at(26, 10, 0, 0)
 	tests := []struct {
-		spec      string
-		now, last time.Time
-		want      bool
+		name    string
+		lastEnd time.Time
+		want    model.Window
+		ok      bool
 	}{
-		{"*/20 * * * *", at(26, 10, 45, 0), time.Time{}, true}, // never crawled
-		{"*/20 * * * *", at(26, 10, 45, 0), at(26, 10, 40, 3), false},
-		{"*/20 * * * *", at(26, 10, 45, 0), at(26, 10, 39, 59), true},
-		{"*/20 * * * *", at(26, 10, 45, 0), at(26, 10, 20, 1), true},
-		{"0 6 * * *", at(26, 10, 0, 0), at(26, 6, 0, 1), false},
-		{"0 6 * * *", at(26, 10, 0, 0), at(25, 6, 0, 2), true},
-		{"0 6 * * *", at(26, 5, 0, 0), at(25, 6, 0, 2), false},
+		{"a first digest covers the day before", time.Time{}, model.Window{From: at(25, 10, 0, 0), To: now, Basis: model.ByArrival}, true},
+		{"from the last end", at(26, 7, 0, 0), model.Window{From: at(26, 7, 0, 0), To: now, Basis: model.ByArrival}, true},
+		{"nothing since", now, model.Window{}, false},
+		{"a window reaching beyond now", at(27, 0, 0, 0), model.Window{}, false},
 	}
 	for _, tt := range tests {
-		if got := crawlMissed(mustSchedule(t, tt.spec), tt.now, tt.last); got != tt.want {
-			t.Errorf("crawlMissed(%q, now %s, last %s) = %v, want %v", tt.spec, tt.now, tt.last, got, tt.want)
+		got, ok := SinceLast(now).next(tt.lastEnd)
+		if ok != tt.ok || !got.From.Equal(tt.want.From) || !got.To.Equal(tt.want.To) || got.Basis != tt.want.Basis {
+			t.Errorf("%s: SinceLast = %v, %v; want %v, %v", tt.name, got, ok, tt.want, tt.ok)
 		}
+	}
+	if !SinceLast(now).skipEmpty || Scheduled(mustSchedule(t, "0 7 * * *"), now).skipEmpty {
+		t.Error("a hand-sent digest skips empty ones; a scheduled one goes out empty")
 	}
 }

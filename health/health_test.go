@@ -1,13 +1,14 @@
-package pipeline
+package health
 
 import (
-	"log/slog"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"mediadigest/config"
 	"mediadigest/model"
-	"mediadigest/scrape"
 	"mediadigest/store"
 )
 
@@ -26,7 +27,10 @@ func TestHealth(t *testing.T) {
 		now     time.Time
 		crawls  []store.CrawlRun
 		digests []digest
-		want    string // a problem's text, or "" for healthy
+		// processes are registered daemons; leases are held until Expires.
+		processes []store.Process
+		leases    []store.Lease
+		want      string // a problem's text, or "" for healthy
 	}{
 		{name: "nothing yet", now: at(26, 8, 0)},
 		{
@@ -69,13 +73,35 @@ func TestHealth(t *testing.T) {
 			name: "a failed digest of a subscriber no longer configured", now: at(26, 5, 0),
 			digests: []digest{{"left@example.com", 26, model.OutboxFailed}},
 		},
+		{
+			name: "a failed digest of a subscriber whose address changed case", now: at(26, 5, 0),
+			digests: []digest{{"ANALYST@example.com", 26, model.OutboxFailed}},
+			want:    "failed for good",
+		},
+		{
+			// cluster.lease 30s: a daemon beats every 10 s.
+			name: "a daemon that beat two heartbeats ago", now: at(26, 5, 0),
+			processes: []store.Process{{ID: "news1:4242", Host: "news1", PID: 4242, Started: at(26, 4, 0), Heartbeat: at(26, 5, 0).Add(-20 * time.Second)}},
+			leases:    []store.Lease{{Name: "crawl:isna", Holder: "news1:4242", Expires: at(26, 5, 0).Add(10 * time.Second)}},
+		},
+		{
+			name: "a daemon silent for over two heartbeats, holding a lease", now: at(26, 5, 0),
+			processes: []store.Process{{ID: "news1:4242", Host: "news1", PID: 4242, Started: at(26, 4, 0), Heartbeat: at(26, 5, 0).Add(-21 * time.Second)}},
+			leases:    []store.Lease{{Name: "crawl:isna", Holder: "news1:4242", Expires: at(26, 5, 0).Add(9 * time.Second)}},
+			want:      "daemon news1:4242 (PID 4242 on news1) is dead: its last heartbeat was at 2026-11-26T04:59:39Z, more than 2 heartbeats (20s) ago; its leases are stale (crawl:isna until 2026-11-26T05:00:09Z)",
+		},
+		{
+			name: "a dead daemon whose leases expired", now: at(26, 5, 0),
+			processes: []store.Process{{ID: "news1:4242", Host: "news1", PID: 4242, Started: at(26, 4, 0), Heartbeat: at(26, 4, 30)}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := testConfig(t, "health.yaml", `
+			cfg := testConfig(t, `
 timezone: Asia/Tehran
 store: %[1]s/mediadigest.db
 crawl: {schedule: "0 7 * * *"}
+cluster: {lease: 30s}
 outlets:
   - {id: isna, profile: isna, base_url: "https://www.isna.ir"}
 subscribers:
@@ -109,11 +135,17 @@ digest:
 					t.Fatal(err)
 				}
 			}
-			p, err := New(cfg, st, slog.New(slog.DiscardHandler), WithClock(func() time.Time { return tt.now }))
-			if err != nil {
-				t.Fatal(err)
+			for _, p := range tt.processes {
+				if err := st.Register(ctx, p); err != nil {
+					t.Fatal(err)
+				}
 			}
-			h, err := p.Health(ctx)
+			for _, l := range tt.leases {
+				if won, err := st.TryLease(ctx, l.Name, l.Holder, l.Expires.Add(-time.Hour), time.Hour); err != nil || !won {
+					t.Fatalf("TryLease(%s) = %v, %v", l.Name, won, err)
+				}
+			}
+			h, err := Check(ctx, cfg, st, tt.now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -128,44 +160,65 @@ digest:
 	}
 }
 
-// TestCrawlRecordedAsFailed: which crawls count as an outlet's failure
-// besides an error: one whose article pages all failed (a changed layout),
-// not a quiet one with a bad feed or a single odd page.
-func TestCrawlRecordedAsFailed(t *testing.T) {
-	tests := []struct {
-		name   string
-		stats  scrape.Stats
-		failed bool
-	}{
-		{"quiet crawl, one feed failing", scrape.Stats{Skipped: 12, Failed: 1}, false},
-		{"one odd page among none stored", scrape.Stats{Pages: 1, Fetched: 1, Failed: 1}, false},
-		{"a page failing among stored ones", scrape.Stats{Pages: 5, Fetched: 5, New: 4, Failed: 1}, false},
-		{"every page failing extraction", scrape.Stats{Pages: 4, Fetched: 4, Failed: 4, Errors: []scrape.PageError{{URL: "https://www.isna.ir/news/1", Reason: scrape.ReasonExtract, Message: "no article title"}}}, true},
-		{"every page answering 403", scrape.Stats{Pages: 3, Failed: 3}, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			cfg := testConfig(t, "record.yaml", `
+// TestReportJSON: the shape /healthz serves: a dead daemon and its stale
+// lease are marked, empty lists are [] not null.
+func TestReportJSON(t *testing.T) {
+	cfg := testConfig(t, `
 store: %[1]s/mediadigest.db
 outlets:
   - {id: isna, profile: isna, base_url: "https://www.isna.ir"}
+cluster: {lease: 30s}
 `)
-			st := testStore(t, cfg)
-			p, err := New(cfg, st, slog.New(slog.DiscardHandler))
-			if err != nil {
-				t.Fatal(err)
-			}
-			tt.stats.Outlet = "isna"
-			if err := p.record(t.Context(), time.Now(), tt.stats, nil); err != nil {
-				t.Fatal(err)
-			}
-			h, err := p.Health(t.Context())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := h.Outlets[0].ConsecutiveFailures == 1; got != tt.failed {
-				t.Errorf("recorded as failed: %v (%q), want %v", got, h.Outlets[0].LastError, tt.failed)
-			}
-		})
+	st := testStore(t, cfg)
+	ctx := t.Context()
+	now := time.Date(2030, 3, 20, 12, 0, 0, 0, time.UTC)
+	h, err := Check(ctx, cfg, st, now)
+	if err != nil {
+		t.Fatal(err)
 	}
+	b, err := json.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"leases":[]`, `"processes":[]`, `"status":"ok"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("/healthz JSON lacks %s: %s", want, b)
+		}
+	}
+	if err := st.Register(ctx, store.Process{ID: "news1:4242", Host: "news1", PID: 4242, Started: now.Add(-time.Hour), Heartbeat: now.Add(-time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if won, err := st.TryLease(ctx, "crawl:isna", "news1:4242", now.Add(-50*time.Second), time.Minute); err != nil || !won {
+		t.Fatalf("TryLease = %v, %v", won, err)
+	}
+	if h, err = Check(ctx, cfg, st, now); err != nil {
+		t.Fatal(err)
+	}
+	if b, err = json.Marshal(h); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"status":"unhealthy"`, `"holder":"news1:4242"`, `"stale":true`, `"pid":4242`, `"alive":false`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("/healthz JSON lacks %s: %s", want, b)
+		}
+	}
+}
+
+func testConfig(t *testing.T, text string) *config.Config {
+	t.Helper()
+	cfg, err := config.Parse("health.yaml", []byte(fmt.Sprintf(text, t.TempDir())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func testStore(t *testing.T, cfg *config.Config) *store.Store {
+	t.Helper()
+	st, err := store.Open(t.Context(), cfg.Store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }

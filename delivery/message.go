@@ -1,0 +1,166 @@
+package delivery
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	netmail "net/mail"
+	"strings"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+
+	"mediadigest/digest"
+	"mediadigest/mail"
+	"mediadigest/model"
+)
+
+// Digest builds the digest sub gets for win from the stored stories.
+func (m *Manager) Digest(ctx context.Context, sub digest.Subscriber, win model.Window) (model.Digest, error) {
+	stories, err := m.stories.Window(ctx, win)
+	if err != nil {
+		return model.Digest{}, err
+	}
+	return m.build(stories, sub, win), nil
+}
+
+// Digests builds the digests of several subscribers for one window,
+// reading its stories once.
+func (m *Manager) Digests(ctx context.Context, subs []digest.Subscriber, win model.Window) ([]model.Digest, error) {
+	stories, err := m.stories.Window(ctx, win)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]model.Digest, len(subs))
+	for i, s := range subs {
+		out[i] = m.build(stories, s, win)
+	}
+	return out, nil
+}
+
+func (m *Manager) build(stories []model.Story, sub digest.Subscriber, win model.Window) model.Digest {
+	return digest.Build(stories, m.cfg.Topics, sub, win, digest.Options{
+		Location: m.cfg.Location, PerTopic: m.cfg.Digest.PerTopic, OutletNames: m.names,
+	})
+}
+
+// Formats are the formats of Format.
+var Formats = []string{"html", "text", "json", "eml"}
+
+// Format renders d as the digest command writes it: the HTML or text part
+// of its mail, its JSON (docs/formats.md), or the whole mail as an .eml
+// file with the Message-ID its outbox row would carry.
+func (m *Manager) Format(d model.Digest, format string) ([]byte, error) {
+	switch format {
+	case "html":
+		return m.renderer.HTML(d)
+	case "text":
+		return m.renderer.Text(d)
+	case "json":
+		return digest.JSON(d)
+	case "eml":
+		msg, err := m.message(d, MessageID(d.Subscriber, d.Window, m.cfg.Digest.From), "")
+		if err != nil {
+			return nil, err
+		}
+		var buf bytes.Buffer
+		if _, err := msg.WriteTo(&buf); err != nil {
+			return nil, fmt.Errorf("delivery: write eml: %w", err)
+		}
+		return buf.Bytes(), nil
+	}
+	return nil, fmt.Errorf("delivery: unknown format %q (want one of %s)", format, strings.Join(Formats, ", "))
+}
+
+// Message composes the mail of d with the given Message-ID and MIME
+// boundary ("": random), for tests and tools that compare whole mails.
+func (m *Manager) Message(d model.Digest, messageID, boundary string) (*gomail.Msg, error) {
+	return m.message(d, messageID, boundary)
+}
+
+func (m *Manager) message(d model.Digest, messageID, boundary string) (*gomail.Msg, error) {
+	html, err := m.renderer.HTML(d)
+	if err != nil {
+		return nil, err
+	}
+	text, err := m.renderer.Text(d)
+	if err != nil {
+		return nil, err
+	}
+	return mail.Compose(d, html, text, mail.Header{
+		From:        m.cfg.Digest.From,
+		MessageID:   messageID,
+		Unsubscribe: digest.UnsubscribeURL(m.cfg.Digest.Unsubscribe, d.Subscriber),
+		Date:        m.clk.Now(),
+		Boundary:    boundary,
+	})
+}
+
+// MessageID returns the Message-ID (without angle brackets) of the digest
+// of subscriber for win: the same for every attempt and every run, so that
+// a resend after a crash is recognisably the same message. Its domain is
+// the sender's; an unparsable sender gets "mediadigest.invalid".
+func MessageID(subscriber string, win model.Window, fromAddr string) string {
+	sum := sha256.Sum256([]byte(Key(subscriber, win)))
+	domain := "mediadigest.invalid"
+	if a, err := netmail.ParseAddress(fromAddr); err == nil {
+		domain = a.Address[strings.LastIndexByte(a.Address, '@')+1:]
+	}
+	return "digest-" + hex.EncodeToString(sum[:16]) + "@" + domain
+}
+
+// Key identifies the digest of one subscriber and one window; the outbox
+// keeps one row per key. A window on an arrival basis is another digest
+// than the day's with the same bounds (a midnight schedule); the day's
+// keeps the key it had before windows had a basis.
+func Key(subscriber string, win model.Window) string {
+	k := strings.ToLower(strings.TrimSpace(subscriber)) + " " +
+		win.From.UTC().Format(time.RFC3339) + " " + win.To.UTC().Format(time.RFC3339)
+	if win.Basis != model.ByPublished {
+		k += " " + string(win.Basis)
+	}
+	return k
+}
+
+// Backoff is the wait after the n-th failed attempt: 1m, 2m, 4m, …, at
+// most 1h.
+func Backoff(n int) time.Duration {
+	if n < 1 {
+		n = 1
+	}
+	if n > 7 { // 2^6 minutes is already over the cap
+		return time.Hour
+	}
+	return min(time.Minute<<(n-1), time.Hour)
+}
+
+// storyCache holds the stories of each window for one run: every
+// recipient of a window shares them, rather than reading them again.
+type storyCache map[windowKey][]model.Story
+
+type windowKey struct {
+	from, to int64
+	basis    model.Basis
+}
+
+func (c storyCache) window(ctx context.Context, st Stories, win model.Window) ([]model.Story, error) {
+	k := windowKey{win.From.UnixNano(), win.To.UnixNano(), win.Basis}
+	if s, ok := c[k]; ok {
+		return s, nil
+	}
+	s, err := st.Window(ctx, win)
+	if err != nil {
+		return nil, err
+	}
+	c[k] = s
+	return s, nil
+}
+
+// Subscriber returns the subscriber with that address as the audience
+// knows them (their topics), for a digest built by hand: `digest`,
+// /preview.
+func (m *Manager) Subscriber(ctx context.Context, email string) (digest.Subscriber, error) {
+	return m.audience.Recipient(ctx, email)
+}
