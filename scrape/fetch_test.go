@@ -51,7 +51,7 @@ func TestDecode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := decode(tt.body, tt.contentType)
+			got, _, err := Decode(tt.body, tt.contentType)
 			if tt.err {
 				if err == nil {
 					t.Fatalf("decode = %q, want an error", got)

@@ -9,6 +9,7 @@ package scrape
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -49,7 +50,13 @@ type Options struct {
 	MaxBody     int64         // larger bodies fail as too_large; default 10 MiB
 	Retries     int           // retries of a failed request; default 3, negative for none
 	Backoff     time.Duration // first retry delay, doubled per retry; default 1s
-	Logger      *slog.Logger  // default discards
+	// MaxItems bounds the items of one feed a crawl considers, newest
+	// first; default 500 (crawl.max_items).
+	MaxItems int
+	// LoggedFailures is how many failed pages a run logs one by one; the
+	// rest are summed up in one line per reason at its end. Default 20.
+	LoggedFailures int
+	Logger         *slog.Logger // default discards
 }
 
 // Outlet is one configured outlet. Feeds and the profile's URLs resolve
@@ -102,15 +109,27 @@ type Stats struct {
 	Errors  []PageError // the first maxErrors failures
 }
 
-// PageError is one failed page.
+// PageError is one failed page: a failure of a crawl in Stats.Errors, the
+// error of Fetch. Reason is one of the Reason values.
 type PageError struct {
 	URL, Reason, Message string
+	err                  error // the cause, for errors.Is
 }
 
-// Crawler fetches outlets. It holds only options: every run builds its own
-// collector, so nothing leaks from one run into the next.
+func (e *PageError) Error() string {
+	return fmt.Sprintf("scrape: %s: %s (%s)", e.URL, e.Message, e.Reason)
+}
+
+func (e *PageError) Unwrap() error { return e.err }
+
+// Crawler fetches outlets. It is safe for concurrent use: outlets crawled
+// side by side share only the politeness of the hosts they ask (delay,
+// parallelism, Crawl-delay, Retry-After pauses; see gates), so different
+// hosts never wait for each other. Every run builds its own collector, so
+// nothing else leaks from one run into another.
 type Crawler struct {
-	opt Options
+	opt   Options
+	gates *gates
 }
 
 const (
@@ -119,6 +138,8 @@ const (
 	defaultMaxBody   = 10 << 20
 	defaultRetries   = 3
 	defaultBackoff   = time.Second
+	defaultMaxItems  = 500
+	defaultLogged    = 20
 )
 
 // New returns a Crawler with o, defaults filled in.
@@ -144,8 +165,14 @@ func New(o Options) *Crawler {
 	if o.Backoff <= 0 {
 		o.Backoff = defaultBackoff
 	}
+	if o.MaxItems <= 0 {
+		o.MaxItems = defaultMaxItems
+	}
+	if o.LoggedFailures <= 0 {
+		o.LoggedFailures = defaultLogged
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Crawler{opt: o}
+	return &Crawler{opt: o, gates: newGates(o.Parallelism, o.Delay)}
 }
