@@ -44,6 +44,8 @@ const (
 // Options tune a Crawler. Zero values take the defaults noted.
 type Options struct {
 	UserAgent   string        // default "mediadigest"
+	// Delay and Parallelism pace each host across every run of the
+	// Crawler, whichever outlet asks it.
 	Delay       time.Duration // between requests to one host; default none
 	Parallelism int           // concurrent requests per host; default 1
 	Timeout     time.Duration // per request, body included; default 30s
@@ -88,8 +90,10 @@ type Page struct {
 }
 
 // Sink receives every extracted page and reports one of the Outcome
-// values. The crawler never calls it concurrently. An error from the sink
-// stops the run: pages that cannot be stored are not worth fetching.
+// values. One run never calls it concurrently; runs side by side call
+// theirs at once, so a sink shared by them must serialize what needs it.
+// An error from the sink stops the run: pages that cannot be stored are
+// not worth fetching.
 type Sink func(ctx context.Context, p Page) (outcome string, err error)
 
 // Stats count what one run did for one outlet.
