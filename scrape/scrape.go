@@ -41,20 +41,18 @@ const (
 	OutcomeUnchanged = "unchanged"
 )
 
-// Options tune a Crawler. Zero values take the defaults noted.
+// Options tune a Crawler. Zero values take the defaults noted. Delay and
+// Parallelism pace each host across every run of the Crawler, whichever
+// outlet asks it.
 type Options struct {
 	UserAgent   string        // default "mediadigest"
-	// Delay and Parallelism pace each host across every run of the
-	// Crawler, whichever outlet asks it.
 	Delay       time.Duration // between requests to one host; default none
 	Parallelism int           // concurrent requests per host; default 1
 	Timeout     time.Duration // per request, body included; default 30s
 	MaxBody     int64         // larger bodies fail as too_large; default 10 MiB
 	Retries     int           // retries of a failed request; default 3, negative for none
 	Backoff     time.Duration // first retry delay, doubled per retry; default 1s
-	// MaxItems bounds the items of one feed a crawl considers, newest
-	// first; default 500 (crawl.max_items).
-	MaxItems int
+	MaxItems    int           // items of one feed a crawl considers, newest first; default 500
 	// LoggedFailures is how many failed pages a run logs one by one; the
 	// rest are summed up in one line per reason at its end. Default 20.
 	LoggedFailures int
