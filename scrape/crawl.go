@@ -199,9 +199,9 @@ func mergeArticles(feeds []*job) []*job {
 	return out
 }
 
-// foundAs returns raw, a link to the article stored as canonical, resolved
-// as it was found, when it differs from canonical: robots.txt is asked
-// about both (run.get).
+// foundAs returns the address a link (raw) to the article stored under
+// canonical was found at, resolved against base, when it differs from
+// canonical: robots.txt is asked about both (run.get).
 func foundAs(base *url.URL, raw, canonical string) []string {
 	u, err := base.Parse(strings.TrimSpace(raw))
 	if err != nil {
