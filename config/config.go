@@ -67,6 +67,9 @@ type Crawl struct {
 	Timeout     Duration `yaml:"timeout"`
 	MaxBody     ByteSize `yaml:"max_body"`
 	Retries     int      `yaml:"retries"` // 0: no retries
+	// MaxItems is how many items of one feed a crawl considers, newest
+	// first; the rest are ignored with a warning.
+	MaxItems int `yaml:"max_items"`
 }
 
 // Outlet is one monitored site.
@@ -263,6 +266,7 @@ func defaults(file string) *Config {
 			Timeout:     Duration(30 * time.Second),
 			MaxBody:     10 << 20,
 			Retries:     3,
+			MaxItems:    500,
 		},
 		Cleaning: Cleaning{
 			LearnMinArticles: 3,
@@ -293,6 +297,18 @@ func (c *Config) Outlet(id string) (Outlet, bool) {
 		}
 	}
 	return Outlet{}, false
+}
+
+// Subscriber returns the subscriber with the given address. Addresses
+// are compared without regard to case: ANALYST@EXAMPLE.COM is
+// analyst@example.com, as every mail system treats them.
+func (c *Config) Subscriber(email string) (Subscriber, bool) {
+	for _, s := range c.Subscribers {
+		if strings.EqualFold(s.Email, email) {
+			return s, true
+		}
+	}
+	return Subscriber{}, false
 }
 
 // OutletIDs lists the configured outlet ids in config order.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,6 +26,9 @@ func TestExampleConfigIsValid(t *testing.T) {
 	demo, _ := Parse("x.yaml", []byte(base+"crawl: {delay: 0s, retries: 0}\n"))
 	if demo.Crawl.Delay != 0 || demo.Crawl.Retries != 0 || demo.Crawl.Parallelism != 2 {
 		t.Errorf("explicit zero values must be kept, unset ones defaulted: %+v", demo.Crawl)
+	}
+	if demo.Crawl.MaxItems != 500 {
+		t.Errorf("crawl.max_items default = %d, want 500", demo.Crawl.MaxItems)
 	}
 	if got := cfg.CrawlSchedule(cfg.Outlets[0]); got != "*/20 * * * *" {
 		t.Errorf("outlet schedule default = %q", got)
@@ -95,6 +99,19 @@ func TestProblems(t *testing.T) {
 		{"duplicate ids", strings.Replace(base, "topics:", "  - id: isna\n    base_url: https://isna.ir\ntopics:", 1), []string{"x.yaml:6: duplicate outlet id \"isna\""}},
 		{"unknown topic", base + "    topics: [sport]\n", []string{"x.yaml:12: subscriber a@example.com names unknown topic \"sport\""}},
 		{"bad email", strings.Replace(base, "a@example.com", "not-an-address", 1), []string{"x.yaml:11: bad email address \"not-an-address\""}},
+		{"address of 254 bytes", strings.Replace(base, "a@example.com", strings.Repeat("a", 242)+"@example.com", 1), nil},
+		{"address of 255 bytes", strings.Replace(base, "a@example.com", strings.Repeat("a", 243)+"@example.com", 1),
+			[]string{`x.yaml:11: email address "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"… is 255 bytes long, over the limit of 254`}},
+		{"address of a megabyte", strings.Replace(base, "a@example.com", strings.Repeat("a", 1<<20)+"@example.com", 1),
+			[]string{fmt.Sprintf(`x.yaml:11: email address "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"… is %d bytes long, over the limit of 254`, 1<<20+12)}},
+		{"control character in an address", strings.Replace(base, "a@example.com", `"a\x01b@example.com"`, 1),
+			[]string{`x.yaml:11: email address "a\x01b@example.com" holds the control character U+0001`}},
+		{"tab in a quoted local part", strings.Replace(base, "a@example.com", `"\"a\tb\"@example.com"`, 1),
+			[]string{`x.yaml:11: email address "\"a\tb\"@example.com" holds the control character U+0009`}},
+		{"bidi mark in an address", strings.Replace(base, "a@example.com", `"a\u200Eb@example.com"`, 1),
+			[]string{`x.yaml:11: email address "a\u200eb@example.com" holds the invisible formatting character U+200E`}},
+		{"duplicate address in another case", base + "  - email: A@EXAMPLE.COM\n", []string{`x.yaml:12: duplicate subscriber "A@EXAMPLE.COM"`}},
+		{"max_items zero", base + "crawl:\n  max_items: 0\n", []string{"x.yaml:13: max_items must be at least 1"}},
 		{"relative base url", strings.Replace(base, "https://www.isna.ir", "www.isna.ir", 1), []string{"x.yaml:5: outlet isna: base_url"}},
 		{"tls none remote", base + "mail:\n  transport: smtp\n  smtp: {host: smtp.example.com, tls: none}\n", []string{"x.yaml:14: tls: none sends the password"}},
 		{"tls none loopback", base + "mail:\n  transport: smtp\n  smtp: {host: 127.0.0.1, tls: none}\n", nil},
@@ -124,6 +141,29 @@ func TestProblems(t *testing.T) {
 				t.Errorf("problems:\n%v\nwant only %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestSubscriberLookup: an address names its subscriber in any case.
+func TestSubscriberLookup(t *testing.T) {
+	cfg, err := Parse("x.yaml", []byte(base+"  - email: Analyst@Example.com\n    topics: [energy]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		email, want string
+	}{
+		{"a@example.com", "a@example.com"},
+		{"A@EXAMPLE.COM", "a@example.com"},
+		{"ANALYST@EXAMPLE.COM", "Analyst@Example.com"},
+		{"analyst@example.com", "Analyst@Example.com"},
+		{"b@example.com", ""},
+		{"analyst@example.co", ""},
+	} {
+		s, ok := cfg.Subscriber(tt.email)
+		if s.Email != tt.want || ok != (tt.want != "") {
+			t.Errorf("Subscriber(%q) = %q, %v; want %q", tt.email, s.Email, ok, tt.want)
+		}
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	// Every binary needs the zone database: Asia/Tehran must load on a
 	// machine without /usr/share/zoneinfo.
@@ -163,6 +164,9 @@ func (v *validator) validate(c *Config) {
 	}
 	if c.Crawl.Retries < 0 {
 		v.at(p("crawl", "retries"), "retries must be ≥ 0")
+	}
+	if c.Crawl.MaxItems < 1 {
+		v.at(p("crawl", "max_items"), "max_items must be at least 1")
 	}
 	v.outlets(c)
 	v.topics(c)
@@ -325,8 +329,8 @@ func (v *validator) topics(c *Config) {
 	})
 	emails := map[string]bool{}
 	for i, s := range c.Subscribers {
-		if _, err := parseAddress(s.Email); err != nil {
-			v.at(p("subscribers", i, "email"), "bad email address %q: %v", s.Email, err)
+		if err := subscriberAddress(s.Email); err != nil {
+			v.at(p("subscribers", i, "email"), "%v", err)
 		}
 		if emails[strings.ToLower(s.Email)] {
 			v.at(p("subscribers", i, "email"), "duplicate subscriber %q", s.Email)
@@ -405,6 +409,32 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// maxAddress is the longest address SMTP carries (RFC 5321 §4.5.3.1.3,
+// a path of 256 octets with its angle brackets).
+const maxAddress = 254
+
+// subscriberAddress checks a subscriber's address: it becomes a mail
+// header and, with the file transport, a file name, so it must be short
+// and hold no control or invisible formatting characters, besides being
+// a bare address.
+func subscriberAddress(s string) error {
+	if len(s) > maxAddress {
+		return fmt.Errorf("email address %.40q… is %d bytes long, over the limit of %d", s, len(s), maxAddress)
+	}
+	for _, r := range s {
+		switch {
+		case unicode.IsControl(r):
+			return fmt.Errorf("email address %q holds the control character %U", s, r)
+		case unicode.Is(unicode.Cf, r):
+			return fmt.Errorf("email address %q holds the invisible formatting character %U", s, r)
+		}
+	}
+	if _, err := parseAddress(s); err != nil {
+		return fmt.Errorf("bad email address %q: %v", s, err)
+	}
+	return nil
 }
 
 func parseAddress(s string) (*mail.Address, error) {

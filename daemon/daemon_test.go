@@ -92,7 +92,7 @@ func newFixtureOf(t *testing.T, now time.Time, yaml string, wrap func(Crawler) C
 		o = opts[0]
 	}
 	o.Clock, o.Logger = f.clk, log
-	mail, err := delivery.New(cfg, f.st, stories.New(f.st, cfg.Cleaning.StoryWindow.D()), delivery.ConfigAudience(cfg.Subscribers), o)
+	mail, err := delivery.New(cfg, f.st, stories.New(f.st, cfg.Cleaning.StoryWindow.D()), delivery.ConfigAudience(cfg), o)
 	if err != nil {
 		t.Fatal(err)
 	}

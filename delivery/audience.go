@@ -3,7 +3,6 @@ package delivery
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"mediadigest/config"
 	"mediadigest/digest"
@@ -11,29 +10,25 @@ import (
 
 // ConfigAudience is the audience of the config's subscribers: each gets
 // every digest, with the topics the config gives them.
-type ConfigAudience []config.Subscriber
+func ConfigAudience(cfg *config.Config) Audience { return configAudience{cfg} }
+
+type configAudience struct{ cfg *config.Config }
 
 // Recipients returns every configured subscriber.
-func (a ConfigAudience) Recipients(context.Context) ([]digest.Subscriber, error) {
-	out := make([]digest.Subscriber, len(a))
-	for i, s := range a {
+func (a configAudience) Recipients(context.Context) ([]digest.Subscriber, error) {
+	out := make([]digest.Subscriber, len(a.cfg.Subscribers))
+	for i, s := range a.cfg.Subscribers {
 		out[i] = digest.Subscriber{Email: s.Email, Topics: s.Topics}
 	}
 	return out, nil
 }
 
-// Recipient returns the configured subscriber with that address.
-func (a ConfigAudience) Recipient(_ context.Context, email string) (digest.Subscriber, error) {
-	for _, s := range a {
-		if sameAddress(s.Email, email) {
-			return digest.Subscriber{Email: s.Email, Topics: s.Topics}, nil
-		}
+// Recipient returns the configured subscriber with that address, whatever
+// its case.
+func (a configAudience) Recipient(_ context.Context, email string) (digest.Subscriber, error) {
+	s, ok := a.cfg.Subscriber(email)
+	if !ok {
+		return digest.Subscriber{}, fmt.Errorf("%w %q: not in the config's subscribers", ErrNoRecipient, email)
 	}
-	return digest.Subscriber{}, fmt.Errorf("%w %q: not in the config's subscribers", ErrNoRecipient, email)
-}
-
-// sameAddress compares mail addresses as their owners do: case does not
-// matter (ANALYST@EXAMPLE.COM is analyst@example.com).
-func sameAddress(a, b string) bool {
-	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
+	return digest.Subscriber{Email: s.Email, Topics: s.Topics}, nil
 }

@@ -96,7 +96,7 @@ func (f *fixture) manager(t testing.TB, o Options) *Manager {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	m, err := New(f.cfg, f.st, stories.New(f.st, f.cfg.Cleaning.StoryWindow.D()), ConfigAudience(f.cfg.Subscribers), o)
+	m, err := New(f.cfg, f.st, stories.New(f.st, f.cfg.Cleaning.StoryWindow.D()), ConfigAudience(f.cfg), o)
 	if err != nil {
 		t.Fatal(err)
 	}

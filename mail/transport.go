@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -244,15 +245,25 @@ func (s *sockets) closeAll() {
 // sees half a message and a resend replaces the file with the same content.
 // Files are readable by all (0644), for a pickup service running as another
 // user.
+//
+// A temporary file is locked (flock) by the process writing it. A process
+// killed mid-write leaves its temporary file unlocked, and the next Send
+// of any process on dir removes it (docs/crawling.md, "Mail files").
 type File struct {
 	dir string
 }
+
+// tempSuffix ends the names of temporary files: .<name>.eml.<random>.tmp.
+const tempSuffix = ".tmp"
 
 // NewFile returns a transport writing into dir, which it creates as needed.
 func NewFile(dir string) *File { return &File{dir: dir} }
 
 // Send writes msgs; there is no connection, so each error is its own.
 func (f *File) Send(ctx context.Context, msgs []*gomail.Msg, result func(i int, err error)) {
+	if len(msgs) > 0 {
+		f.sweep()
+	}
 	for i, m := range msgs {
 		if err := ctx.Err(); err != nil {
 			failFrom(i, len(msgs), result, fmt.Errorf("mail: not written: %w", err))
@@ -271,22 +282,76 @@ func (f *File) write(m *gomail.Msg) error {
 		return fmt.Errorf("mail: write .eml: %w", err)
 	}
 	path := filepath.Join(f.dir, name+".eml")
-	tmp, err := os.CreateTemp(f.dir, "."+name+".*.tmp")
+	tmp, err := f.createTemp(name)
 	if err != nil {
 		return fmt.Errorf("mail: write %s: %w", path, err)
 	}
 	_, err = m.WriteTo(tmp)
 	// CreateTemp makes the file 0600. Chmod, unlike the mode of a create,
 	// is not narrowed by the umask.
-	err = errors.Join(err, tmp.Chmod(0o644), tmp.Sync(), tmp.Close())
+	err = errors.Join(err, tmp.Chmod(0o644), tmp.Sync())
 	if err == nil {
 		err = os.Rename(tmp.Name(), path)
 	}
 	if err != nil {
 		_ = os.Remove(tmp.Name())
+	}
+	// Closing drops the lock: a sweep may take the name only now, when it
+	// is renamed or removed.
+	if err = errors.Join(err, tmp.Close()); err != nil {
 		return fmt.Errorf("mail: write %s: %w", path, err)
 	}
 	return nil
+}
+
+// createTemp creates a temporary file for the message name in the
+// directory and locks it until it is closed.
+func (f *File) createTemp(name string) (*os.File, error) {
+	for range 3 {
+		tmp, err := os.CreateTemp(f.dir, "."+name+".eml.*"+tempSuffix)
+		if err != nil {
+			return nil, err
+		}
+		if err := syscall.Flock(int(tmp.Fd()), syscall.LOCK_EX); err != nil {
+			_ = os.Remove(tmp.Name())
+			_ = tmp.Close()
+			return nil, fmt.Errorf("lock %s: %w", tmp.Name(), err)
+		}
+		// A sweep may have found the file unlocked between its creation
+		// and the lock, and removed it: then write under another name.
+		if onDisk, err := os.Stat(tmp.Name()); err == nil {
+			if held, err := tmp.Stat(); err == nil && os.SameFile(onDisk, held) {
+				return tmp, nil
+			}
+		}
+		_ = tmp.Close()
+	}
+	return nil, fmt.Errorf("temporary file in %s removed as soon as created, three times", f.dir)
+}
+
+// sweep removes the temporary files that no process holds locked: those
+// of a process killed or crashed mid-write. The files of live writers are
+// locked, and kept.
+func (f *File) sweep() {
+	entries, err := os.ReadDir(f.dir)
+	if err != nil {
+		return // nothing written yet; write reports a directory it cannot use
+	}
+	for _, e := range entries {
+		n := e.Name()
+		if !e.Type().IsRegular() || !strings.HasPrefix(n, ".") || !strings.HasSuffix(n, tempSuffix) || !strings.Contains(n, ".eml.") {
+			continue
+		}
+		path := filepath.Join(f.dir, n)
+		tmp, err := os.Open(path)
+		if err != nil {
+			continue // gone meanwhile, or another user's
+		}
+		if syscall.Flock(int(tmp.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+			_ = os.Remove(path)
+		}
+		_ = tmp.Close()
+	}
 }
 
 // fileName keeps the characters of a Message-ID that are safe in a file

@@ -34,6 +34,13 @@ func (p *Pipeline) Extract(ctx context.Context, id, src string) (model.Article, 
 		if page, err = os.ReadFile(src); err != nil {
 			return model.Article{}, fmt.Errorf("extract: %w", err)
 		}
+		var warning string
+		if page, warning, err = scrape.Decode(page, ""); err != nil {
+			return model.Article{}, fmt.Errorf("extract %s: %w", src, err)
+		}
+		if warning != "" {
+			p.log.Warn(warning, "file", src)
+		}
 		pageURL = savedURL(page, o.BaseURL)
 	}
 	a, err := scrape.Extract(o.Profile, pageURL, page)
@@ -104,6 +111,10 @@ func (p *Pipeline) Reprocess(ctx context.Context, id string) (int, error) {
 	for _, oid := range ids {
 		o := p.outlets[oid]
 		err := p.store.ForEachRawPage(ctx, oid, func(url string, page []byte) error {
+			page, _, err := scrape.Decode(page, scrape.DecodedContentType)
+			if err != nil {
+				return err
+			}
 			a, err := scrape.Extract(o.Profile, url, page)
 			if err != nil {
 				p.log.Warn("reprocess: page no longer extracts", "outlet", oid, "url", url, "err", err)

@@ -97,7 +97,7 @@ mail: {transport: file, dir: "%[1]s/outbox"}
 		strings.Contains(raw, "\r") || strings.Contains(raw, "document.cookie") {
 		t.Errorf("stored paragraphs:\n%s", raw)
 	}
-	m, err := delivery.New(cfg, st, stories.New(st, cfg.Cleaning.StoryWindow.D()), delivery.ConfigAudience(cfg.Subscribers),
+	m, err := delivery.New(cfg, st, stories.New(st, cfg.Cleaning.StoryWindow.D()), delivery.ConfigAudience(cfg),
 		delivery.Options{Clock: clk, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)

@@ -78,6 +78,7 @@ func New(cfg *config.Config, st *store.Store, o Options) (*Pipeline, error) {
 		Timeout:     cfg.Crawl.Timeout.D(),
 		MaxBody:     int64(cfg.Crawl.MaxBody),
 		Retries:     retries(cfg.Crawl.Retries),
+		MaxItems:    cfg.Crawl.MaxItems,
 		Logger:      p.log,
 		Now:         p.clk.Now,
 	})

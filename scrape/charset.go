@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"mime"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
@@ -25,14 +26,28 @@ const metaScanLimit = 8 << 10
 // far below, either way.
 const utf8Majority = 50
 
-// decode converts an HTML body to valid UTF-8, finding its encoding the way
-// browsers do: byte-order mark, then the Content-Type header, then a <meta>
+// DecodedContentType is the Content-Type of a Page.Body, which is stored
+// decoded: Decode a stored page with it.
+const DecodedContentType = "text/html; charset=utf-8"
+
+// Decode converts an HTML body to valid UTF-8. It is the one way from bytes
+// to text: the crawl, extract (of a URL or a saved file) and reprocess all
+// read pages through it (docs/crawling.md).
+//
+// It finds the encoding the way browsers do: byte-order mark, then the
+// Content-Type header (contentType, "" when there is none), then a <meta>
 // declaration in the first 8 KiB, then a guess. The guess is UTF-8 for
 // bodies that are UTF-8 but for a few stray bytes (see mostlyUTF8), else
 // windows-1256: Persian sites that declare nothing use it, never
 // windows-1252 (DetermineEncoding's default). Invalid bytes of a body read
 // as UTF-8 become U+FFFD.
-func decode(body []byte, contentType string) ([]byte, error) {
+//
+// A body declared windows-1256 or ISO-8859-6 whose bytes are UTF-8 holding
+// Arabic-script text is read as UTF-8, a common misconfiguration of
+// Iranian sites: warning then says so, for the caller to log with the
+// page's address. An error means the body declares a charset Decode does
+// not know and is not UTF-8.
+func Decode(body []byte, contentType string) (text []byte, warning string, err error) {
 	e, name, certain := charset.DetermineEncoding(body, contentType)
 	if !certain {
 		e, name = nil, ""
@@ -47,10 +62,14 @@ func decode(body []byte, contentType string) ([]byte, error) {
 		case e == nil && mostlyUTF8(body):
 			name = "utf-8"
 		case e == nil && label != "":
-			return nil, fmt.Errorf("page declares unknown charset %q and is not UTF-8", label)
+			return nil, "", fmt.Errorf("page declares unknown charset %q and is not UTF-8", label)
 		case e == nil:
 			e, name = charmap.Windows1256, "windows-1256"
 		}
+	}
+	if (name == "windows-1256" || name == "iso-8859-6") && arabicUTF8(body) {
+		warning = fmt.Sprintf("page declares charset %s but is UTF-8 holding Arabic-script text: read as UTF-8", name)
+		name = "utf-8"
 	}
 	var out []byte
 	if name == "utf-8" {
@@ -58,11 +77,34 @@ func decode(body []byte, contentType string) ([]byte, error) {
 	} else {
 		var err error
 		if out, err = e.NewDecoder().Bytes(body); err != nil {
-			return nil, fmt.Errorf("decode %s: %w", name, err)
+			return nil, "", fmt.Errorf("decode %s: %w", name, err)
 		}
 	}
 	out = bytes.TrimPrefix(out, []byte("\uFEFF"))
-	return bytes.ToValidUTF8(out, []byte("\uFFFD")), nil
+	return bytes.ToValidUTF8(out, []byte("\uFFFD")), warning, nil
+}
+
+// arabicUTF8 reports whether body is valid UTF-8 whose letters beyond
+// ASCII are mostly of the Arabic script. Text really in windows-1256 is
+// almost never valid UTF-8 at all: its letters (0xC1–0xFE) follow each
+// other, where UTF-8 wants a continuation byte (0x80–0xBF) after each
+// lead. The few runs that are valid read as Latin, Greek or Cyrillic
+// letters, which the majority rule outweighs.
+func arabicUTF8(body []byte) bool {
+	if !utf8.Valid(body) {
+		return false
+	}
+	arabic, other := 0, 0
+	for _, r := range string(body) {
+		switch {
+		case r < utf8.RuneSelf || !unicode.IsLetter(r):
+		case unicode.Is(unicode.Arabic, r):
+			arabic++
+		default:
+			other++
+		}
+	}
+	return arabic > other
 }
 
 // mostlyUTF8 reports whether body is UTF-8 with at most one invalid byte

@@ -2,10 +2,13 @@ package scrape
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -131,7 +134,7 @@ func (r *run) feed(f *job) []*job {
 		if !ok {
 			continue
 		}
-		j := &job{kind: articlePage, url: u, feeds: []*job{f}}
+		j := &job{kind: articlePage, url: u, found: foundAs(r.base, link, u), feeds: []*job{f}}
 		switch {
 		case it.PublishedParsed != nil:
 			j.hint = it.PublishedParsed.UTC()
@@ -144,7 +147,33 @@ func (r *run) feed(f *job) []*job {
 		}
 		out = append(out, j)
 	}
-	return out
+	return r.newest(f, out)
+}
+
+// newest keeps the crawl.max_items newest of a feed's articles, those
+// without a date last: a feed of thousands of items (an archive dumped as
+// a feed, a hostile one) costs no more than its newest. Ties keep the
+// feed's order, which is newest first by custom.
+func (r *run) newest(f *job, items []*job) []*job {
+	if len(items) <= r.opt.MaxItems {
+		return items
+	}
+	slices.SortStableFunc(items, func(a, b *job) int {
+		if c := cmp.Compare(btoi(a.changed.IsZero()), btoi(b.changed.IsZero())); c != 0 {
+			return c
+		}
+		return b.changed.Compare(a.changed)
+	})
+	r.log.Warn("feed lists more articles than crawl.max_items: the oldest are ignored",
+		"feed", f.url, "articles", len(items), "ignored", len(items)-r.opt.MaxItems, "crawl.max_items", r.opt.MaxItems)
+	return items[:r.opt.MaxItems]
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // mergeArticles lists the feeds' articles in feed order, folding an
@@ -159,6 +188,7 @@ func mergeArticles(feeds []*job) []*job {
 				if !slices.Contains(first.feeds, f) {
 					first.feeds = append(first.feeds, f)
 				}
+				first.addFound(j.found)
 				first.changed = later(first.changed, j.changed)
 				continue
 			}
@@ -167,6 +197,30 @@ func mergeArticles(feeds []*job) []*job {
 		}
 	}
 	return out
+}
+
+// foundAs returns the address a link (raw) to the article stored under
+// canonical was found at, resolved against base, when it differs from
+// canonical: robots.txt is asked about both (run.get).
+func foundAs(base *url.URL, raw, canonical string) []string {
+	u, err := base.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return nil
+	}
+	u.Fragment, u.RawFragment = "", ""
+	if s := u.String(); s != canonical {
+		return []string{s}
+	}
+	return nil
+}
+
+// addFound adds the forms of j's URL in urls that it lacks.
+func (j *job) addFound(urls []string) {
+	for _, u := range urls {
+		if !slices.Contains(j.found, u) {
+			j.found = append(j.found, u)
+		}
+	}
 }
 
 func later(a, b time.Time) time.Time {
@@ -190,7 +244,7 @@ func (c *Crawler) Backfill(ctx context.Context, o Outlet, day jalali.Date, known
 		return r.finish(fmt.Errorf("scrape: outlet %s: profile %s has no archive URL", o.ID, o.Profile.ID))
 	}
 
-	seen := map[string]bool{}
+	seen := map[string]*job{}
 	var articles []*job
 	first := o.Profile.Archive.FirstPage
 	for page := first; page < first+maxArchivePages && !r.stopped(); page++ {
@@ -198,18 +252,22 @@ func (c *Crawler) Backfill(ctx context.Context, o Outlet, day jalali.Date, known
 		if !r.get(j) {
 			break
 		}
-		body, err := decode(j.body, j.contentType)
+		body, err := r.decode(j)
 		if err != nil {
 			r.fail(j, ReasonEncoding, err)
 			break
 		}
 		added := 0
 		for _, l := range archiveLinks(r.outlet, body) {
-			if !seen[l.url] {
-				seen[l.url] = true
-				articles = append(articles, &job{kind: articlePage, url: l.url, hint: l.time})
-				added++
+			found := foundAs(r.base, l.href, l.url)
+			if j := seen[l.url]; j != nil {
+				j.addFound(found)
+				continue
 			}
+			j := &job{kind: articlePage, url: l.url, found: found, hint: l.time}
+			seen[l.url] = j
+			articles = append(articles, j)
+			added++
 		}
 		if added == 0 {
 			break
@@ -245,7 +303,8 @@ func (r *run) archiveURL(day jalali.Date, page int) string {
 }
 
 type archiveLink struct {
-	url  string
+	url  string // canonical
+	href string // as the page links it
 	time time.Time
 }
 
@@ -268,11 +327,12 @@ func archiveLinks(o Outlet, body []byte) []archiveLink {
 		if goquery.NodeName(item) != "a" {
 			a = item.Find("a[href]").First()
 		}
-		u, ok := Canonical(o, a.AttrOr("href", ""))
+		href := a.AttrOr("href", "")
+		u, ok := Canonical(o, href)
 		if !ok {
 			return
 		}
-		l := archiveLink{url: u}
+		l := archiveLink{url: u, href: href}
 		if arch.ItemTime != "" {
 			l.time = itemTime(item, arch.Item, arch.ItemTime, o.Profile.Location())
 		}
@@ -363,7 +423,7 @@ func (r *run) article(j *job) {
 		return
 	}
 	r.count(func(s *Stats) { s.Fetched++ })
-	body, err := decode(j.body, j.contentType)
+	body, err := r.decode(j)
 	if err != nil {
 		r.fail(j, ReasonEncoding, err)
 		return
@@ -382,6 +442,16 @@ func (r *run) article(j *job) {
 		}
 	}
 	r.store(Page{Article: a, Body: body, Fetched: j.fetched})
+}
+
+// decode reads j's body as text (Decode), and logs what Decode warns of
+// with j's address.
+func (r *run) decode(j *job) ([]byte, error) {
+	text, warning, err := Decode(j.body, j.contentType)
+	if warning != "" {
+		r.log.Warn(warning, "url", j.url)
+	}
+	return text, err
 }
 
 // store hands p to the sink and counts the outcome; a sink error stops
@@ -424,5 +494,9 @@ func (r *run) finish(err error) (Stats, error) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	for _, reason := range slices.Sorted(maps.Keys(r.unlogged)) {
+		r.log.Warn("pages failed beyond the ones logged one by one",
+			"reason", reason, "pages", r.unlogged[reason], "logged", r.opt.LoggedFailures)
+	}
 	return r.stats, err
 }

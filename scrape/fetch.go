@@ -1,18 +1,14 @@
 package scrape
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"mime"
-	"net"
 	"net/http"
 	"net/url"
-	"regexp"
-	"strconv"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -21,21 +17,8 @@ import (
 	"github.com/temoto/robotstxt"
 )
 
-const (
-	maxRedirects  = 5
-	maxRetryAfter = 5 * time.Minute
-	maxBackoff    = time.Minute
-	maxErrors     = 50
-	// challengeMax bounds the size of an ArvanCloud challenge page: real
-	// articles are far larger, and may mention ArvanCloud in their text.
-	challengeMax = 32 << 10
-)
-
-// errRedirect marks a redirect the crawler refused to follow.
-var errRedirect = errors.New("redirect refused")
-
-// errTooLarge ends the reading of a body longer than the limit.
-var errTooLarge = errors.New("body too large")
+// maxErrors bounds Stats.Errors.
+const maxErrors = 50
 
 type pageKind int
 
@@ -52,12 +35,14 @@ const (
 type job struct {
 	kind    pageKind
 	url     string      // for articles, the canonical URL
+	found   []string    // for articles, the URLs the canonical one was made from
 	header  http.Header // request headers (conditional GET)
 	hint    time.Time   // feed item or archive time: the date fallback
 	changed time.Time   // feed item's updated (else published) time
 	feeds   []*job      // for articles, the feeds listing them
 	items   []*job      // for feeds, the articles listed
 
+	gate        *hostGate // the host slot the attempt in flight holds
 	attempt     int
 	abort       string // the reason a callback aborted the transfer with
 	abortWhy    string // and what it saw
@@ -90,6 +75,7 @@ type run struct {
 	cancel context.CancelCauseFunc
 
 	robots robots
+	gates  *gates // the Crawler's, shared by its runs
 
 	// blocked is closed when the outlet answers with a challenge page: no
 	// request goes out after it, and waits for a retry end.
@@ -98,9 +84,9 @@ type run struct {
 	sinkMu sync.Mutex // the sink is never called concurrently
 	mu     sync.Mutex // guards the fields below and the jobs' retryLater
 	stats  Stats
-	// notBefore holds, by lower-case host, when a host that answered
-	// with Retry-After takes requests again.
-	notBefore map[string]time.Time
+	// unlogged counts, by reason, the failures past Options.LoggedFailures
+	// that were not logged one by one.
+	unlogged map[string]int
 }
 
 func (c *Crawler) newRun(ctx context.Context, o Outlet, known Known, sink Sink) (*run, error) {
@@ -119,9 +105,10 @@ func (c *Crawler) newRun(ctx context.Context, o Outlet, known Known, sink Sink) 
 		sink:   sink,
 		log:    c.opt.Logger.With("outlet", o.ID),
 		stats:  Stats{Outlet: o.ID, Failures: map[string]int{}},
+		gates:  c.gates,
 
-		blocked:   make(chan struct{}),
-		notBefore: map[string]time.Time{},
+		blocked:  make(chan struct{}),
+		unlogged: map[string]int{},
 	}
 	r.ctx, r.cancel = context.WithCancelCause(ctx)
 	r.hosts = append([]string{base.Host}, o.Profile.Hosts...)
@@ -130,17 +117,14 @@ func (c *Crawler) newRun(ctx context.Context, o Outlet, known Known, sink Sink) 
 			r.hosts = append(r.hosts, u.Host)
 		}
 	}
-	if err := r.setupCollector(); err != nil {
-		r.cancel(nil)
-		return nil, err
-	}
+	r.setupCollector()
 	return r, nil
 }
 
 // setupCollector builds the run's collector. It is never shared: colly's
-// visited map only grows, and limit rules shared between collectors can
-// deadlock.
-func (r *run) setupCollector() error {
+// visited map only grows. It has no limit rules: the Crawler's gates pace
+// every host across runs (onRequest).
+func (r *run) setupCollector() {
 	// Init rather than NewCollector: NewCollector applies COLLY_*
 	// environment variables after the options, which could switch robots.txt
 	// off, lift the body limit or change the user agent behind our back.
@@ -159,22 +143,16 @@ func (r *run) setupCollector() error {
 	col.WithTransport(boundedTransport{next: http.DefaultTransport, maxBody: r.opt.MaxBody})
 	col.SetRequestTimeout(r.opt.Timeout)
 	col.SetRedirectHandler(r.checkRedirect)
-	// One rule per host: a rule's parallelism is one semaphore shared by
-	// every host it matches. Hosts are matched with their port.
-	r.robots = robots{byHost: map[string]*robotstxt.RobotsData{}, rules: map[string]*colly.LimitRule{}}
-	for _, h := range r.hosts {
-		rule := &colly.LimitRule{DomainRegexp: "^" + regexp.QuoteMeta(h) + "$", Delay: r.opt.Delay, Parallelism: r.opt.Parallelism}
-		if err := col.Limit(rule); err != nil {
-			return fmt.Errorf("scrape: outlet %s: limit rule for %s: %w", r.outlet.ID, h, err)
-		}
-		r.robots.rules[h] = rule
-	}
+	r.robots = robots{byHost: map[string]*robotstxt.RobotsData{}}
 	col.OnRequest(r.onRequest)
 	col.OnResponseHeaders(r.onHeaders)
-	col.OnResponse(func(resp *colly.Response) { r.accept(jobOf(resp.Ctx), resp) })
+	col.OnResponse(func(resp *colly.Response) {
+		j := jobOf(resp.Ctx)
+		j.release()
+		r.accept(j, resp)
+	})
 	col.OnError(r.onError)
 	r.col = col
-	return nil
 }
 
 // feedURLs are the outlet's feeds resolved against its base URL.
@@ -203,15 +181,26 @@ func (r *run) get(j *job) bool {
 	if r.stopped() {
 		return false
 	}
-	u, err := url.Parse(j.url)
-	if err == nil {
-		err = r.allowed(u)
+	// robots.txt speaks of the URLs a site links to: an article found at
+	// a disallowed address is not fetched under its canonical one either.
+	var err error
+	for _, raw := range append(slices.Clip(j.found), j.url) {
+		var u *url.URL
+		if u, err = url.Parse(raw); err == nil {
+			err = r.allowed(u)
+		}
+		if err != nil {
+			break
+		}
 	}
 	if err == nil {
 		cctx := colly.NewContext()
 		cctx.Put("job", j)
 		// colly adds its own headers to the map it is given.
 		err = r.col.Request(http.MethodGet, j.url, nil, cctx, j.header.Clone())
+		// colly runs the callbacks of a request, retries included, before
+		// Request returns; a path that skipped them still frees the slot.
+		j.release()
 	}
 	if !j.settled && err != nil && r.ctx.Err() == nil {
 		// Failures before the request is sent (robots.txt) never reach
@@ -247,45 +236,17 @@ func (r *run) sleep(d time.Duration) bool {
 	}
 }
 
-// pauseHost keeps requests to host from going out before until. A
-// Retry-After speaks for the host, not for the one page that got it: the
-// other workers would go on asking an overloaded server otherwise.
-func (r *run) pauseHost(host string, until time.Time) {
-	host = strings.ToLower(host)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if until.After(r.notBefore[host]) {
-		r.notBefore[host] = until
-	}
-}
-
-// waitHost waits until host takes requests again, and reports false when
-// the run stopped first.
-func (r *run) waitHost(host string) bool {
-	host = strings.ToLower(host)
-	for {
-		r.mu.Lock()
-		until := r.notBefore[host]
-		r.mu.Unlock()
-		// The pause may have grown while this worker slept.
-		d := time.Until(until)
-		if d <= 0 {
-			return !r.stopped()
-		}
-		if !r.sleep(d) {
-			return false
-		}
-	}
-}
-
-// onRequest runs before every attempt, retries included, and before the
-// attempt takes one of the host's parallel slots.
+// onRequest runs before every attempt, retries included: the attempt
+// waits for a slot of its host, which onError or OnResponse frees (or get,
+// when colly called neither).
 func (r *run) onRequest(req *colly.Request) {
-	if !r.waitHost(req.URL.Host) {
+	j := jobOf(req.Ctx)
+	g := r.gates.of(req.URL.Host)
+	if !g.acquire(r.ctx, r.blocked) {
 		req.Abort()
 		return
 	}
-	j := jobOf(req.Ctx)
+	j.gate = g
 	j.abort, j.abortWhy, j.contentType, j.status = "", "", "", 0
 	r.log.Debug("fetch", "url", req.URL.String(), "attempt", j.attempt+1)
 }
@@ -302,60 +263,17 @@ func (r *run) onHeaders(resp *colly.Response) {
 	} else {
 		resp.Headers.Del("Content-Type")
 	}
-	ce := resp.Headers.Get("Content-Encoding")
-	n, err := strconv.ParseInt(resp.Headers.Get("Content-Length"), 10, 64)
-	switch {
-	case err == nil && n > r.opt.MaxBody:
-		j.abort, j.abortWhy = ReasonTooLarge, fmt.Sprintf("Content-Length %d is over the limit of %d bytes (crawl.max_body)", n, r.opt.MaxBody)
-	// Go's transport has already decoded the gzip it asked for; a body
-	// still encoded, or a gzip file, is no page (and see boundedTransport).
-	case ce != "" && !strings.EqualFold(ce, "identity"):
-		j.abort, j.abortWhy = ReasonEncoding, fmt.Sprintf("unsupported Content-Encoding %q", ce)
-	case strings.Contains(resp.Headers.Get("Content-Type"), "gzip"):
-		j.abort, j.abortWhy = ReasonEncoding, fmt.Sprintf("a compressed file (%s), not a page", resp.Headers.Get("Content-Type"))
-	default:
-		return
+	if j.abort, j.abortWhy = refuseHeaders(*resp.Headers, r.opt.MaxBody); j.abort != "" {
+		resp.Request.Abort()
 	}
-	resp.Request.Abort()
 }
 
-// boundedTransport keeps colly from decompressing bodies and caps every
-// body it reads. colly gunzips a body that still says gzip (an x-gzip
-// encoding, a gzip media type, a .xml.gz path) after its size limit, so a
-// megabyte of gzip would expand to gigabytes in memory; marking the body
-// Uncompressed turns that off. The cap covers robots.txt, which colly reads
-// whole and without its limit.
-type boundedTransport struct {
-	next    http.RoundTripper
-	maxBody int64
-}
-
-func (t boundedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := t.next.RoundTrip(req)
-	if err != nil {
-		return nil, err
+// release frees the host slot j's attempt holds, if any.
+func (j *job) release() {
+	if j.gate != nil {
+		j.gate.release()
+		j.gate = nil
 	}
-	resp.Uncompressed = true
-	resp.Body = &cappedBody{ReadCloser: resp.Body, url: req.URL.String(), max: t.maxBody, left: t.maxBody + 1}
-	return resp, nil
-}
-
-// cappedBody fails a read past max+1 bytes with errTooLarge. colly's own
-// limit reader stops at max+1 (to tell a body of max bytes from a longer
-// one), so only an unbounded reader (robots.txt) ever gets the error.
-type cappedBody struct {
-	io.ReadCloser
-	url       string
-	max, left int64
-}
-
-func (b *cappedBody) Read(p []byte) (int, error) {
-	if b.left <= 0 {
-		return 0, fmt.Errorf("%s: %w: more than %d bytes (crawl.max_body)", b.url, errTooLarge, b.max)
-	}
-	n, err := b.ReadCloser.Read(p[:min(int64(len(p)), b.left)])
-	b.left -= int64(n)
-	return n, err
 }
 
 // accept keeps a successful response's body, unless it is too large or a
@@ -375,6 +293,7 @@ func (r *run) accept(j *job, resp *colly.Response) {
 
 func (r *run) onError(resp *colly.Response, err error) {
 	j := jobOf(resp.Ctx)
+	j.release() // before a retry asks for one again
 	status := resp.StatusCode
 	j.status = status
 	switch {
@@ -403,7 +322,7 @@ func (r *run) onError(resp *colly.Response, err error) {
 	paused := false
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
 		if d, ok := retryAfter(resp.Headers, time.Now()); ok {
-			r.pauseHost(resp.Request.URL.Host, time.Now().Add(d))
+			r.gates.of(resp.Request.URL.Host).pause(time.Now().Add(d))
 			r.log.Info("host asks to wait (Retry-After)", "host", resp.Request.URL.Host, "wait_s", d.Seconds())
 			paused = true
 		}
@@ -426,21 +345,11 @@ func (r *run) onError(resp *colly.Response, err error) {
 	}
 }
 
-// checkRedirect follows redirects only within the outlet's hosts, over
-// http(s), without loops and for at most maxRedirects hops.
+// checkRedirect follows the redirects followRedirect allows, to URLs
+// robots.txt allows.
 func (r *run) checkRedirect(req *http.Request, via []*http.Request) error {
-	switch {
-	case len(via) > maxRedirects:
-		return fmt.Errorf("%w: more than %d redirects", errRedirect, maxRedirects)
-	case req.URL.Scheme != "http" && req.URL.Scheme != "https":
-		return fmt.Errorf("%w: to scheme %q", errRedirect, req.URL.Scheme)
-	case !containsFold(r.hosts, req.URL.Host):
-		return fmt.Errorf("%w: off-site, to %s", errRedirect, req.URL)
-	}
-	for _, v := range via {
-		if v.URL.String() == req.URL.String() {
-			return fmt.Errorf("%w: loop back to %s", errRedirect, req.URL)
-		}
+	if err := followRedirect(r.hosts, req, via); err != nil {
+		return err
 	}
 	return r.allowed(req.URL)
 }
@@ -450,20 +359,20 @@ func (r *run) checkRedirect(req *http.Request, via []*http.Request) error {
 // reported blocked once, with the first page that showed it.
 func (r *run) fail(j *job, reason string, err error) {
 	j.settled = true
+	pe := pageError(j.url, reason, err, r.opt.Timeout)
 	r.mu.Lock()
 	s := &r.stats
 	s.Failed++
 	s.Failures[reason]++
 	again := reason == ReasonBlocked && s.Blocked
 	if !again && len(s.Errors) < maxErrors {
-		msg := err.Error()
-		if reason == ReasonTimeout {
-			// Which layer noticed the deadline first (the transport's
-			// "Client.Timeout exceeded" or a bare "context deadline
-			// exceeded") is a race; the setting to look at is not.
-			msg = fmt.Sprintf("no complete response within %v (crawl.timeout): %s", r.opt.Timeout, msg)
-		}
-		s.Errors = append(s.Errors, PageError{URL: j.url, Reason: reason, Message: msg})
+		s.Errors = append(s.Errors, *pe)
+	}
+	// A feed of thousands of dead links must not write thousands of lines:
+	// past the limit, failures are summed up by finish.
+	quiet := !again && reason != ReasonBlocked && s.Failed-s.Failures[ReasonBlocked] > r.opt.LoggedFailures
+	if quiet {
+		r.unlogged[reason]++
 	}
 	if reason == ReasonBlocked && !s.Blocked {
 		s.Blocked = true
@@ -476,93 +385,13 @@ func (r *run) fail(j *job, reason string, err error) {
 	}
 	r.mu.Unlock()
 	switch {
-	case again:
+	case again || quiet:
 		r.log.Debug("page failed", "url", j.url, "reason", reason, "err", err)
 	case reason == ReasonBlocked:
 		r.log.Warn("outlet blocks the crawler: nothing more is asked of it this run", "url", j.url, "err", err)
 	default:
 		r.log.Warn("page failed", "url", j.url, "reason", reason, "err", err)
 	}
-}
-
-// classify names the failure reason of a request error; abort is the
-// reason a callback gave when it aborted the transfer.
-func classify(err error, status int, abort string) string {
-	var ne net.Error
-	switch {
-	case abort != "":
-		return abort
-	case status >= 500:
-		return ReasonHTTP5xx
-	case status >= 400:
-		return ReasonHTTP4xx
-	case status >= 300:
-		return ReasonRedirect // a redirect without a usable Location
-	case errors.Is(err, colly.ErrRobotsTxtBlocked):
-		return ReasonRobots
-	case errors.Is(err, errTooLarge):
-		return ReasonTooLarge
-	case errors.Is(err, errRedirect):
-		return ReasonRedirect
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
-		return ReasonTimeout
-	case errors.As(err, new(*net.DNSError)):
-		return ReasonDNS
-	}
-	// Anything else failed at the connection: reset, refused, closed
-	// early.
-	return ReasonReset
-}
-
-// retryable reports whether a failure may go away by itself.
-func retryable(reason string, status int) bool {
-	switch reason {
-	case ReasonHTTP5xx, ReasonTimeout, ReasonReset, ReasonDNS:
-		return true
-	}
-	return status == http.StatusTooManyRequests
-}
-
-// transient reports whether a page that failed for good in this run may
-// succeed in the next: the feeds listing it then keep their old
-// validators, so that the next run lists it again. A page gone (404), off
-// limits (robots.txt), too large or without the profile's markup fails the
-// same way next time, and holds no feed back.
-func transient(reason string, status int, err error) bool {
-	return retryable(reason, status) || reason == ReasonBlocked || errors.Is(err, errRobotsUnavailable)
-}
-
-// backoff is the wait before retry number attempt (from 1): base doubled
-// per earlier retry, capped.
-func backoff(base time.Duration, attempt int) time.Duration {
-	d := base
-	for i := 1; i < attempt && d < maxBackoff; i++ {
-		d *= 2
-	}
-	return min(d, maxBackoff)
-}
-
-// retryAfter reads a Retry-After header, in seconds or as an HTTP date,
-// capped at maxRetryAfter.
-func retryAfter(h *http.Header, now time.Time) (time.Duration, bool) {
-	if h == nil {
-		return 0, false
-	}
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	var d time.Duration
-	if secs, err := strconv.Atoi(v); err == nil {
-		d = time.Duration(secs) * time.Second
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = t.Sub(now)
-	} else {
-		return 0, false
-	}
-	return min(max(d, 0), maxRetryAfter), true
-}
-
-// isChallenge reports whether body is an ArvanCloud challenge page.
-func isChallenge(body []byte) bool {
-	return len(body) < challengeMax && bytes.Contains(bytes.ToLower(body), []byte("arvancloud"))
 }
 
 func containsFold(list []string, s string) bool {

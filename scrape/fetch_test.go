@@ -51,7 +51,7 @@ func TestDecode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := decode(tt.body, tt.contentType)
+			got, _, err := Decode(tt.body, tt.contentType)
 			if tt.err {
 				if err == nil {
 					t.Fatalf("decode = %q, want an error", got)
@@ -164,5 +164,82 @@ func TestIsChallenge(t *testing.T) {
 		if got := isChallenge([]byte(tt.body)); got != tt.want {
 			t.Errorf("%s: isChallenge = %v, want %v", tt.name, got, tt.want)
 		}
+	}
+}
+
+// redirects answers /news/1 through a chain of n redirects.
+func redirects(s *site, n int) {
+	for k := 0; k <= n; k++ {
+		path := "/news/1"
+		if k > 0 {
+			path = fmt.Sprintf("/hop/%d", k)
+		}
+		s.handle(path, func(w http.ResponseWriter, r *http.Request) {
+			if k == n {
+				fmt.Fprint(w, articleHTML("خبر", "متن خبر."))
+				return
+			}
+			http.Redirect(w, r, fmt.Sprintf("/hop/%d", k+1), http.StatusFound)
+		})
+	}
+}
+
+// TestFetchFailsAsCrawlDoes: Fetch (extract URL) and a crawl give one page
+// the same fate, with the same reason: one classifier, one redirect limit.
+func TestFetchFailsAsCrawlDoes(t *testing.T) {
+	tests := []struct {
+		name   string
+		setup  func(s *site)
+		reason string // "" when the page is read
+	}{
+		{"not found", func(s *site) { s.handle("/news/1", http.NotFound) }, ReasonHTTP4xx},
+		{"server error", func(s *site) {
+			s.handle("/news/1", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", http.StatusBadGateway) })
+		}, ReasonHTTP5xx},
+		{"challenge page", func(s *site) {
+			s.handle("/news/1", func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(http.StatusForbidden)
+				fmt.Fprint(w, `<html><body>ArvanCloud</body></html>`)
+			})
+		}, ReasonBlocked},
+		{"too long by Content-Length", func(s *site) {
+			s.handle("/news/1", func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Length", "1000000")
+				fmt.Fprint(w, "<html>")
+			})
+		}, ReasonTooLarge},
+		{"no answer in time", func(s *site) {
+			s.handle("/news/1", func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+		}, ReasonTimeout},
+		{fmt.Sprintf("%d redirects", maxRedirects), func(s *site) { redirects(s, maxRedirects) }, ""},
+		{fmt.Sprintf("%d redirects", maxRedirects+1), func(s *site) { redirects(s, maxRedirects+1) }, ReasonRedirect},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSite(t, item{link: "/news/1", published: published})
+			tt.setup(s)
+			opt := testOptions()
+			opt.Retries = -1
+			opt.Timeout = 200 * time.Millisecond
+			c := New(opt)
+			st, err := c.Crawl(t.Context(), s.outlet(), nil, nil, (&sink{}).put)
+			if err != nil {
+				t.Fatal(err)
+			}
+			crawled := ""
+			if len(st.Errors) > 0 {
+				crawled = st.Errors[0].Reason
+			}
+			_, err = c.Fetch(t.Context(), s.outlet(), s.srv.URL+"/news/1")
+			fetched := ""
+			if pe, ok := errors.AsType[*PageError](err); ok {
+				fetched = pe.Reason
+			} else if err != nil {
+				t.Fatalf("Fetch: %v, not a *PageError", err)
+			}
+			if crawled != tt.reason || fetched != tt.reason {
+				t.Errorf("crawl failed with %q (%+v), Fetch with %q (%v); want %q for both", crawled, st.Errors, fetched, err, tt.reason)
+			}
+		})
 	}
 }

@@ -10,52 +10,82 @@ import (
 )
 
 // Fetch downloads one page for the extract command: the crawler's user
-// agent, timeout, size limit, redirect policy (the outlet's own hosts only)
-// and charset decoding, without a crawl's robots, retries or bookkeeping —
-// a person asked for this one page.
+// agent, timeout, size limit, redirect policy (the outlet's own hosts
+// only), host politeness and charset decoding, without a crawl's robots,
+// retries or bookkeeping — a person asked for this one page. A failure is
+// a *PageError with the crawl's reason for it.
 func (c *Crawler) Fetch(ctx context.Context, o Outlet, pageURL string) ([]byte, error) {
 	base, err := url.Parse(o.BaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("scrape: outlet %s: base URL: %w", o.ID, err)
 	}
+	u, err := url.Parse(pageURL)
+	if err != nil {
+		return nil, fmt.Errorf("scrape: %s: %w", pageURL, err)
+	}
+	hosts := []string{base.Host}
+	if o.Profile != nil {
+		hosts = append(hosts, o.Profile.Hosts...)
+	}
+	body, contentType, reason, err := c.get(ctx, u, hosts)
+	if err != nil {
+		return nil, pageError(pageURL, reason, err, c.opt.Timeout)
+	}
+	text, warning, err := Decode(body, contentType)
+	if err != nil {
+		return nil, pageError(pageURL, ReasonEncoding, err, c.opt.Timeout)
+	}
+	if warning != "" {
+		c.opt.Logger.Warn(warning, "url", pageURL)
+	}
+	return text, nil
+}
+
+// get fetches u once and returns its body and Content-Type, or the
+// failure's reason and error, classified as a crawl classifies them.
+func (c *Crawler) get(ctx context.Context, u *url.URL, hosts []string) (body []byte, contentType, reason string, err error) {
 	client := &http.Client{
-		Timeout: c.opt.Timeout,
+		Transport: boundedTransport{next: http.DefaultTransport, maxBody: c.opt.MaxBody},
+		Timeout:   c.opt.Timeout,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) >= maxRedirects {
-				return fmt.Errorf("more than %d redirects", maxRedirects)
-			}
-			if req.URL.Scheme != "http" && req.URL.Scheme != "https" || !ownHost(base, o.Profile, req.URL) {
-				return fmt.Errorf("redirect to %s leaves the outlet", req.URL)
-			}
-			return nil
+			return followRedirect(hosts, req, via)
 		},
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, pageURL, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, fmt.Errorf("scrape: %s: %w", pageURL, err)
+		return nil, "", ReasonReset, err
 	}
 	req.Header.Set("User-Agent", c.opt.UserAgent)
+	g := c.gates.of(u.Host)
+	if !g.acquire(ctx, nil) {
+		return nil, "", classify(ctx.Err(), 0, ""), ctx.Err()
+	}
+	defer g.release()
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("scrape: %s: %w", pageURL, err)
+		return nil, "", classify(err, 0, ""), err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("scrape: %s: HTTP %s", pageURL, resp.Status)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		err := fmt.Errorf("HTTP %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
+		if resp.StatusCode >= 400 && resp.StatusCode < 500 {
+			if b, _ := io.ReadAll(io.LimitReader(resp.Body, challengeMax)); isChallenge(b) {
+				return nil, "", ReasonBlocked, fmt.Errorf("%w: ArvanCloud challenge page", err)
+			}
+		}
+		return nil, "", classify(err, resp.StatusCode, ""), err
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, c.opt.MaxBody+1))
-	if err != nil {
-		return nil, fmt.Errorf("scrape: %s: %w", pageURL, err)
+	if reason, why := refuseHeaders(resp.Header, c.opt.MaxBody); reason != "" {
+		return nil, "", reason, errors.New(why)
 	}
-	if int64(len(body)) > c.opt.MaxBody {
-		return nil, fmt.Errorf("scrape: %s: body larger than %d bytes (crawl.max_body)", pageURL, c.opt.MaxBody)
+	body, err = io.ReadAll(io.LimitReader(resp.Body, c.opt.MaxBody+1))
+	switch {
+	case err != nil:
+		return nil, "", classify(err, 0, ""), err
+	case int64(len(body)) > c.opt.MaxBody:
+		return nil, "", ReasonTooLarge, fmt.Errorf("body larger than %d bytes (crawl.max_body)", c.opt.MaxBody)
+	case isChallenge(body):
+		return nil, "", ReasonBlocked, errors.New("ArvanCloud challenge page instead of content: the outlet blocks the crawler")
 	}
-	if isChallenge(body) {
-		return nil, fmt.Errorf("scrape: %s: %w", pageURL, errors.New("ArvanCloud challenge page instead of content: the outlet blocks the crawler"))
-	}
-	out, err := decode(body, resp.Header.Get("Content-Type"))
-	if err != nil {
-		return nil, fmt.Errorf("scrape: %s: %w", pageURL, err)
-	}
-	return out, nil
+	return body, resp.Header.Get("Content-Type"), "", nil
 }

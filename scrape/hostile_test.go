@@ -3,6 +3,7 @@ package scrape
 import (
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"maps"
 	"net/http"
 	"runtime"
@@ -199,18 +200,20 @@ func TestRedirectSchemes(t *testing.T) {
 }
 
 // TestFetchRefusesHostileBodies: the extract command's single fetch keeps
-// the same limits as the crawler.
+// the same limits as the crawler, and fails with the crawler's reasons.
 func TestFetchRefusesHostileBodies(t *testing.T) {
 	tests := []struct {
 		name    string
 		handler http.HandlerFunc
 		want    string
+		reason  string
 	}{
-		{"endless page", filler(-1, false), "larger than"},
-		{"gzip bomb", gzipBomb("Content-Encoding", "gzip"), "larger than"},
+		{"endless page", filler(-1, false), "larger than", ReasonTooLarge},
+		{"gzip bomb", gzipBomb("Content-Encoding", "gzip"), "larger than", ReasonTooLarge},
+		{"gzip bomb as x-gzip", gzipBomb("Content-Encoding", "x-gzip"), `unsupported Content-Encoding "x-gzip"`, ReasonEncoding},
 		{"redirect to a file", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "file:///etc/passwd", http.StatusFound)
-		}, "leaves the outlet"},
+		}, "redirect refused", ReasonRedirect},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -223,6 +226,9 @@ func TestFetchRefusesHostileBodies(t *testing.T) {
 			runtime.ReadMemStats(&after)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Fetch: %v, want an error saying %q", err, tt.want)
+			}
+			if pe, ok := errors.AsType[*PageError](err); !ok || pe.Reason != tt.reason {
+				t.Errorf("Fetch: %#v, want a *PageError for %s", err, tt.reason)
 			}
 			if grew := after.TotalAlloc - before.TotalAlloc; grew > maxGrowth {
 				t.Errorf("Fetch allocated %d MiB, want under %d MiB", grew>>20, maxGrowth>>20)

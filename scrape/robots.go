@@ -28,14 +28,13 @@ var errRobotsUnavailable = errors.New("robots.txt unavailable")
 type robots struct {
 	mu     sync.Mutex
 	byHost map[string]*robotstxt.RobotsData
-	rules  map[string]*colly.LimitRule // the run's rate rule of each host
 }
 
 // allowed returns nil when the robots.txt of u's host allows u for the
 // run's user agent, an error wrapping colly.ErrRobotsTxtBlocked when it
 // does not, or the error that kept robots.txt from being read (tried again
-// at the next URL of the host). The first time a host's robots.txt is read,
-// its Crawl-delay, when longer than crawl.delay, becomes the host's delay.
+// at the next URL of the host). When a run reads a host's robots.txt, its
+// Crawl-delay, when longer than crawl.delay, becomes the host's delay.
 func (r *run) allowed(u *url.URL) error {
 	r.robots.mu.Lock()
 	defer r.robots.mu.Unlock()
@@ -46,12 +45,10 @@ func (r *run) allowed(u *url.URL) error {
 			return err
 		}
 		r.robots.byHost[u.Host] = data
-		if rule := r.robots.rules[u.Host]; rule != nil {
-			if d := min(data.FindGroup(r.opt.UserAgent).CrawlDelay, maxCrawlDelay); d > rule.Delay {
-				r.log.Info("robots.txt asks for a longer delay between requests than crawl.delay: using it",
-					"host", u.Host, "crawl_delay_s", d.Seconds(), "crawl.delay_s", rule.Delay.Seconds())
-				rule.Delay = d
-			}
+		d := min(data.FindGroup(r.opt.UserAgent).CrawlDelay, maxCrawlDelay)
+		if r.gates.of(u.Host).setCrawlDelay(d) {
+			r.log.Info("robots.txt asks for a longer delay between requests than crawl.delay: using it",
+				"host", u.Host, "crawl_delay_s", d.Seconds(), "crawl.delay_s", r.opt.Delay.Seconds())
 		}
 	}
 	path := u.EscapedPath()
@@ -78,13 +75,7 @@ func (r *run) readRobots(u *url.URL) (*robotstxt.RobotsData, error) {
 		Transport: boundedTransport{next: http.DefaultTransport, maxBody: r.opt.MaxBody},
 		Timeout:   r.opt.Timeout,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) > maxRedirects {
-				return fmt.Errorf("%w: more than %d redirects", errRedirect, maxRedirects)
-			}
-			if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-				return fmt.Errorf("%w: to scheme %q", errRedirect, req.URL.Scheme)
-			}
-			return nil
+			return followRedirect(nil, req, via)
 		},
 	}
 	resp, err := client.Do(req)

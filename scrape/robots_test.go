@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"mediadigest/jalali"
 )
 
 // TestRobots: robots.txt is read once a run, with the crawler's user
@@ -85,4 +87,66 @@ func TestRobots(t *testing.T) {
 
 func serveText(body string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, body) }
+}
+
+// TestRobotsAgainstURLAsFound: the crawler fetches an article under its
+// canonical URL (/news/1), but a site that disallows the URL it was found
+// at (/news/1/slug, under Disallow: /news/1/) sees it fetched in no form,
+// whether a feed or an archive page links it, and whichever form a second
+// link to the same article takes.
+func TestRobotsAgainstURLAsFound(t *testing.T) {
+	const robots = "User-agent: *\nDisallow: /news/1/\nDisallow: /news/2/\n"
+	check := func(t *testing.T, s *site, st Stats, k *sink) {
+		t.Helper()
+		s.mu.Lock()
+		for path, n := range s.hits {
+			if strings.HasPrefix(path, "/news/1") || strings.HasPrefix(path, "/news/2") {
+				t.Errorf("%s fetched %d times; robots.txt disallows the URL the article was found at", path, n)
+			}
+		}
+		s.mu.Unlock()
+		if _, ok := k.byURL()[s.srv.URL+"/news/3"]; !ok || len(k.pages) != 1 {
+			t.Errorf("stored %d pages, want /news/3 alone", len(k.pages))
+		}
+		if st.Failures[ReasonRobots] != 2 {
+			t.Errorf("failures %v, want 2 for robots", st.Failures)
+		}
+		for _, e := range st.Errors {
+			if !strings.Contains(e.Message, "/news/1/") && !strings.Contains(e.Message, "/news/2/") {
+				t.Errorf("%s: %q does not name the disallowed URL it was found at", e.URL, e.Message)
+			}
+		}
+	}
+	t.Run("feed", func(t *testing.T) {
+		s := newSite(t,
+			item{link: "/news/1/قیمت-دلار", published: published},
+			item{link: "/news/2", published: published}, // allowed, but listed as /news/2/… too
+			item{link: "/news/2/other-slug", published: published},
+			item{link: "/news/3/allowed-slug", published: published},
+		)
+		s.robots = robots
+		var k sink
+		st, err := New(testOptions()).Crawl(t.Context(), s.outlet(), nil, nil, k.put)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, s, st, &k)
+	})
+	t.Run("archive", func(t *testing.T) {
+		s := newSite(t)
+		s.robots = robots
+		s.handle("/archive", func(w http.ResponseWriter, r *http.Request) {
+			links := `<a href="/news/1/%D9%82%DB%8C%D9%85%D8%AA">۱</a> <a href="/news/2">۲</a> <a href="/news/3/slug">۳</a>`
+			if r.URL.Query().Get("p") != "1" {
+				links = `<a href="/news/2/slug">۲</a>`
+			}
+			fmt.Fprint(w, `<html><body>`+links+`</body></html>`)
+		})
+		var k sink
+		st, err := New(testOptions()).Backfill(t.Context(), s.outlet(), jalali.Date{Year: 1405, Month: 9, Day: 5}, nil, k.put)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, s, st, &k)
+	})
 }

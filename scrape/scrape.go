@@ -9,6 +9,7 @@ package scrape
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -40,7 +41,9 @@ const (
 	OutcomeUnchanged = "unchanged"
 )
 
-// Options tune a Crawler. Zero values take the defaults noted.
+// Options tune a Crawler. Zero values take the defaults noted. Delay and
+// Parallelism pace each host across every run of the Crawler, whichever
+// outlet asks it.
 type Options struct {
 	UserAgent   string        // default "mediadigest"
 	Delay       time.Duration // between requests to one host; default none
@@ -49,7 +52,11 @@ type Options struct {
 	MaxBody     int64         // larger bodies fail as too_large; default 10 MiB
 	Retries     int           // retries of a failed request; default 3, negative for none
 	Backoff     time.Duration // first retry delay, doubled per retry; default 1s
-	Logger      *slog.Logger  // default discards
+	MaxItems    int           // items of one feed a crawl considers, newest first; default 500
+	// LoggedFailures is how many failed pages a run logs one by one; the
+	// rest are summed up in one line per reason at its end. Default 20.
+	LoggedFailures int
+	Logger         *slog.Logger // default discards
 	// Now is the clock of the pages' fetched times; default time.Now.
 	Now func() time.Time
 }
@@ -83,8 +90,10 @@ type Page struct {
 }
 
 // Sink receives every extracted page and reports one of the Outcome
-// values. The crawler never calls it concurrently. An error from the sink
-// stops the run: pages that cannot be stored are not worth fetching.
+// values. One run never calls it concurrently; runs side by side call
+// theirs at once, so a sink shared by them must serialize what needs it.
+// An error from the sink stops the run: pages that cannot be stored are
+// not worth fetching.
 type Sink func(ctx context.Context, p Page) (outcome string, err error)
 
 // Stats count what one run did for one outlet.
@@ -104,15 +113,27 @@ type Stats struct {
 	Errors  []PageError // the first maxErrors failures
 }
 
-// PageError is one failed page.
+// PageError is one failed page: a failure of a crawl in Stats.Errors, the
+// error of Fetch. Reason is one of the Reason values.
 type PageError struct {
 	URL, Reason, Message string
+	err                  error // the cause, for errors.Is
 }
 
-// Crawler fetches outlets. It holds only options: every run builds its own
-// collector, so nothing leaks from one run into the next.
+func (e *PageError) Error() string {
+	return fmt.Sprintf("scrape: %s: %s (%s)", e.URL, e.Message, e.Reason)
+}
+
+func (e *PageError) Unwrap() error { return e.err }
+
+// Crawler fetches outlets. It is safe for concurrent use: outlets crawled
+// side by side share only the politeness of the hosts they ask (delay,
+// parallelism, Crawl-delay, Retry-After pauses; see gates), so different
+// hosts never wait for each other. Every run builds its own collector, so
+// nothing else leaks from one run into another.
 type Crawler struct {
-	opt Options
+	opt   Options
+	gates *gates
 }
 
 const (
@@ -121,6 +142,8 @@ const (
 	defaultMaxBody   = 10 << 20
 	defaultRetries   = 3
 	defaultBackoff   = time.Second
+	defaultMaxItems  = 500
+	defaultLogged    = 20
 )
 
 // New returns a Crawler with o, defaults filled in.
@@ -149,8 +172,14 @@ func New(o Options) *Crawler {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.MaxItems <= 0 {
+		o.MaxItems = defaultMaxItems
+	}
+	if o.LoggedFailures <= 0 {
+		o.LoggedFailures = defaultLogged
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Crawler{opt: o}
+	return &Crawler{opt: o, gates: newGates(o.Parallelism, o.Delay)}
 }

@@ -18,7 +18,7 @@ import (
 // /rss listing items, and article pages at /news/{id}. It counts hits per
 // path and the highest number of requests it served at once.
 type site struct {
-	t   *testing.T
+	t   testing.TB
 	srv *httptest.Server
 
 	mu       sync.Mutex
@@ -40,7 +40,7 @@ type item struct {
 	updated   time.Time
 }
 
-func newSite(t *testing.T, items ...item) *site {
+func newSite(t testing.TB, items ...item) *site {
 	s := &site{
 		t:       t,
 		robots:  "User-agent: *\nAllow: /\n",
@@ -135,7 +135,7 @@ func (s *site) outlet() Outlet {
 
 // testProfile reads like an outlet profile file: no dates on the pages, so
 // feed dates are the fallback.
-func testProfile(t *testing.T) *profile.Profile {
+func testProfile(t testing.TB) *profile.Profile {
 	t.Helper()
 	p, err := profile.Parse("test.yaml", []byte(`
 id: test

@@ -271,7 +271,7 @@ func TestDeliverersShareTheOutbox(t *testing.T) {
 		}
 		t.Cleanup(func() { st.Close() })
 		first = cmp.Or(first, st)
-		m, err := delivery.New(cfg, st, stories.New(st, cfg.Cleaning.StoryWindow.D()), delivery.ConfigAudience(cfg.Subscribers),
+		m, err := delivery.New(cfg, st, stories.New(st, cfg.Cleaning.StoryWindow.D()), delivery.ConfigAudience(cfg),
 			delivery.Options{Clock: f.clock, Logger: log, Holder: holder, Batch: 3}) // several rounds each, interleaved
 		if err != nil {
 			t.Fatal(err)

@@ -73,7 +73,7 @@ func (e *env) openApp(ctx context.Context, cfg *config.Config, log *slog.Logger)
 		return nil, err
 	}
 	sr := stories.New(st, cfg.Cleaning.StoryWindow.D())
-	m, err := delivery.New(cfg, st, sr, delivery.ConfigAudience(cfg.Subscribers), delivery.Options{Clock: e.clock, Logger: log})
+	m, err := delivery.New(cfg, st, sr, delivery.ConfigAudience(cfg), delivery.Options{Clock: e.clock, Logger: log})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -290,7 +290,7 @@ func digestCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			}
 		}
 		win := digest.DayWindow(day.Time(a.cfg.Location), a.cfg.Location)
-		subs, err := delivery.ConfigAudience(a.cfg.Subscribers).Recipients(ctx)
+		subs, err := delivery.ConfigAudience(a.cfg).Recipients(ctx)
 		if err != nil {
 			return err
 		}
