@@ -46,9 +46,45 @@ type Config struct {
 	Profiles map[string]*profile.Profile `yaml:"-"`
 }
 
-// HTTP configures the daemon's HTTP listener.
+// HTTP configures the daemon's HTTP server: its address, and the pages
+// it serves to readers (docs/desk.md, docs/subscriptions.md).
 type HTTP struct {
 	Listen string `yaml:"listen"`
+	// PublicURL is where readers reach the pages ("https://news.example.com",
+	// a path allowed): every link in a digest to the desk, the preferences
+	// page or the one-click unsubscribe starts with it. Empty: digests
+	// carry none of those links.
+	PublicURL string `yaml:"public_url"`
+	// SecretEnv names the environment variable holding the secret that
+	// signs links and sessions; PreviousSecretEnv the one holding the
+	// secret used before a rotation, still accepted until it is removed.
+	// Without a secret the pages are not served.
+	SecretEnv         string `yaml:"secret_env"`
+	PreviousSecretEnv string `yaml:"previous_secret_env"`
+	// LoginTTL is how long a login link works, SessionTTL how long a desk
+	// session lasts, LinkTTL how long the preferences link of a digest
+	// works. Unsubscribe links never expire.
+	LoginTTL   Duration `yaml:"login_ttl"`
+	SessionTTL Duration `yaml:"session_ttl"`
+	LinkTTL    Duration `yaml:"link_ttl"`
+}
+
+// Secrets returns the signing secrets from the environment: the current
+// one, then the previous one when set. Empty when secret_env is unset or
+// its variable is empty.
+func (h HTTP) Secrets() [][]byte {
+	var out [][]byte
+	for _, env := range []string{h.SecretEnv, h.PreviousSecretEnv} {
+		if env == "" {
+			continue
+		}
+		if v := os.Getenv(env); v != "" {
+			out = append(out, []byte(v))
+		} else if env == h.SecretEnv {
+			return nil
+		}
+	}
+	return out
 }
 
 // Log configures logging: format "text" (default) or "json", level
@@ -256,7 +292,12 @@ func defaults(file string) *Config {
 		File:     file,
 		Timezone: "Asia/Tehran",
 		Store:    "mediadigest.db",
-		HTTP:     HTTP{Listen: "127.0.0.1:8080"},
+		HTTP: HTTP{
+			Listen:     "127.0.0.1:8080",
+			LoginTTL:   Duration(24 * time.Hour),
+			SessionTTL: Duration(30 * 24 * time.Hour),
+			LinkTTL:    Duration(60 * 24 * time.Hour),
+		},
 		Log:      Log{Format: "text", Level: "info"},
 		Crawl: Crawl{
 			Schedule:    "*/20 * * * *",

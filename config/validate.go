@@ -141,9 +141,7 @@ func (v *validator) validate(c *Config) {
 	if c.Cluster.Lease < Duration(time.Second) {
 		v.at(p("cluster", "lease"), "lease must be at least 1s")
 	}
-	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
-		v.at(p("http", "listen"), "listen %q: want host:port", c.HTTP.Listen)
-	}
+	v.http(c.HTTP)
 	if f := c.Log.Format; f != "text" && f != "json" {
 		v.at(p("log", "format"), "log format %q: want text or json", f)
 	}
@@ -173,6 +171,37 @@ func (v *validator) validate(c *Config) {
 	v.digest(c)
 	v.mail(c)
 }
+
+func (v *validator) http(h HTTP) {
+	if _, _, err := net.SplitHostPort(h.Listen); err != nil {
+		v.at(p("http", "listen"), "listen %q: want host:port", h.Listen)
+	}
+	if h.PublicURL != "" {
+		u, err := url.Parse(h.PublicURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			v.at(p("http", "public_url"), "public_url %q: want the address readers reach the pages at, such as https://news.example.com", h.PublicURL)
+		}
+	}
+	for _, k := range []struct {
+		key string
+		env string
+	}{{"secret_env", h.SecretEnv}, {"previous_secret_env", h.PreviousSecretEnv}} {
+		if k.env != "" && !envName.MatchString(k.env) {
+			v.at(p("http", k.key), "%s %q: want the name of an environment variable, such as MEDIADIGEST_SECRET (the secret itself never goes in the file)", k.key, k.env)
+		}
+	}
+	if h.PreviousSecretEnv != "" && h.SecretEnv == "" {
+		v.at(p("http", "previous_secret_env"), "previous_secret_env without secret_env: name the current secret too")
+	}
+	for key, d := range map[string]Duration{"login_ttl": h.LoginTTL, "session_ttl": h.SessionTTL, "link_ttl": h.LinkTTL} {
+		if d <= 0 {
+			v.at(p("http", key), "%s must be a positive duration, such as 24h", key)
+		}
+	}
+}
+
+// envName is the form of an environment variable's name.
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 func (v *validator) cron(path []any, spec string) {
 	if strings.TrimSpace(spec) == "" {
@@ -351,7 +380,10 @@ func (v *validator) digest(c *Config) {
 	}
 	if u := c.Digest.Unsubscribe; u != "" {
 		pu, err := url.Parse(strings.ReplaceAll(u, "{email}", "analyst%40example.com"))
-		if err != nil || (pu.Scheme != "mailto" && pu.Scheme != "https" && pu.Scheme != "http") {
+		// Mail clients offer plain-http unsubscribe links to nobody
+		// (RFC 2369 allows them, RFC 8058 one-click wants https), and
+		// mail.Compose refuses them.
+		if err != nil || !(pu.Scheme == "mailto" && pu.Opaque != "" || pu.Scheme == "https" && pu.Host != "") {
 			v.at(p("digest", "unsubscribe"), "unsubscribe %q: want a mailto: or https: URL", u)
 		}
 	}

@@ -104,8 +104,8 @@ type Daemon struct {
 	// round then the digests, as every scheduled round is.
 	caughtUp       chan struct{}
 	crawlsCaughtUp func()
-	// handlers are mounted on the HTTP server besides the daemon's own.
-	handlers map[string]http.Handler
+	// pages are the readers' pages, served beside the daemon's own.
+	pages http.Handler
 
 	jobsMu sync.Mutex
 	jobs   []*job // the timetable Run runs, for tests to see it idle
@@ -116,9 +116,9 @@ type Options struct {
 	Clock  clock.Clock  // nil: the system's
 	Logger *slog.Logger // nil: slog.Default()
 	Holder string       // this daemon in leases and the process list; "": HOST:PID
-	// Handlers are mounted on the HTTP server besides /healthz, /metrics
-	// and /preview, by pattern ("GET /search", "/story/").
-	Handlers map[string]http.Handler
+	// Pages serve every path besides /healthz, /metrics and /preview: the
+	// desk and the subscription pages. nil: those paths are 404.
+	Pages http.Handler
 }
 
 // New builds the daemon of cfg over st, crawling with crawl and mailing
@@ -133,7 +133,7 @@ func New(cfg *config.Config, st Store, crawl Crawler, mail *delivery.Manager, o 
 		lease:      cfg.Cluster.Lease.D(),
 		crawlSched: map[string]schedule.Schedule{},
 		caughtUp:   make(chan struct{}),
-		handlers:   o.Handlers,
+		pages:      o.Pages,
 	}
 	if d.log == nil {
 		d.log = slog.Default()

@@ -12,15 +12,15 @@ import (
 	"mediadigest/jalali"
 )
 
-// Handler serves /healthz, /metrics and /preview, and the handlers given
-// in Options.
+// Handler serves /healthz, /metrics and /preview, and the pages of
+// Options.Pages on every other path.
 func (d *Daemon) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", d.healthz)
 	mux.Handle("GET /metrics", d.metrics())
 	mux.HandleFunc("GET /preview", d.preview)
-	for pattern, h := range d.handlers {
-		mux.Handle(pattern, h)
+	if d.pages != nil {
+		mux.Handle("/", d.pages)
 	}
 	return mux
 }

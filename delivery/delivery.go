@@ -59,6 +59,15 @@ type Audience interface {
 	Recipient(ctx context.Context, email string) (digest.Subscriber, error)
 }
 
+// Links are what a digest links to on the pages (http.public_url): each
+// story's page on the desk, and the subscriber's one-click unsubscribe
+// and preferences page. *web.Site implements it.
+type Links interface {
+	StoryURL(id string) string
+	UnsubscribeURL(email string) string
+	PreferencesURL(email string) string
+}
+
 // ErrNoRecipient marks an address that may not receive digests: a digest
 // queued for it fails for good.
 var ErrNoRecipient = errors.New("unknown subscriber")
@@ -76,6 +85,7 @@ type Options struct {
 	Logger    *slog.Logger   // nil: slog.Default()
 	Holder    string         // this process in leases and outbox claims; "": HOST:PID
 	Transport mail.Transport // nil: the config's (mail.transport)
+	Links     Links          // nil: digests link to the outlets alone
 	// Batch is how many rows one Send claims at a time; it sends batch
 	// after batch until nothing is due.
 	Batch int
@@ -92,6 +102,7 @@ type Manager struct {
 	stories  Stories
 	audience Audience
 	tr       mail.Transport
+	links    Links
 	renderer *digest.Renderer
 	names    map[string]string // outlet id → display name
 	clk      clock.Clock
@@ -121,6 +132,7 @@ func New(cfg *config.Config, st Store, stories Stories, audience Audience, o Opt
 		maxAge:   cmp.Or(o.MaxAge, DefaultMaxAge),
 		names:    cfg.OutletNames(),
 		tr:       o.Transport,
+		links:    o.Links,
 	}
 	if m.tr == nil {
 		var err error

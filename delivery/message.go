@@ -40,10 +40,23 @@ func (m *Manager) Digests(ctx context.Context, subs []digest.Subscriber, win mod
 	return out, nil
 }
 
+// build selects the stories of sub's digest and gives it its links.
 func (m *Manager) build(stories []model.Story, sub digest.Subscriber, win model.Window) model.Digest {
-	return digest.Build(stories, m.cfg.Topics, sub, win, digest.Options{
+	d := digest.Build(stories, m.cfg.Topics, sub, win, digest.Options{
 		Location: m.cfg.Location, PerTopic: m.cfg.Digest.PerTopic, OutletNames: m.names,
 	})
+	if m.links == nil {
+		d.Unsubscribe = digest.UnsubscribeURL(m.cfg.Digest.Unsubscribe, d.Subscriber)
+		return d
+	}
+	d.Unsubscribe, d.Preferences = m.links.UnsubscribeURL(d.Subscriber), m.links.PreferencesURL(d.Subscriber)
+	for i := range d.Topics {
+		for j := range d.Topics[i].Stories {
+			s := &d.Topics[i].Stories[j]
+			s.Link = m.links.StoryURL(s.ID)
+		}
+	}
+	return d
 }
 
 // Formats are the formats of Format.
@@ -92,10 +105,28 @@ func (m *Manager) message(d model.Digest, messageID, boundary string) (*gomail.M
 	return mail.Compose(d, html, text, mail.Header{
 		From:        m.cfg.Digest.From,
 		MessageID:   messageID,
-		Unsubscribe: digest.UnsubscribeURL(m.cfg.Digest.Unsubscribe, d.Subscriber),
+		Unsubscribe: m.unsubscribe(d),
 		Date:        m.clk.Now(),
 		Boundary:    boundary,
 	})
+}
+
+// unsubscribe is the List-Unsubscribe of d: its one-click https link when
+// the pages are served over https (RFC 8058), with the configured mailto:
+// beside it for clients that only mail; else the configured link.
+func (m *Manager) unsubscribe(d model.Digest) []string {
+	configured := digest.UnsubscribeURL(m.cfg.Digest.Unsubscribe, d.Subscriber)
+	if !strings.HasPrefix(d.Unsubscribe, "https://") || d.Unsubscribe == configured {
+		if configured == "" {
+			return nil
+		}
+		return []string{configured}
+	}
+	out := []string{d.Unsubscribe}
+	if strings.HasPrefix(configured, "mailto:") {
+		out = append(out, configured)
+	}
+	return out
 }
 
 // MessageID returns the Message-ID (without angle brackets) of the digest

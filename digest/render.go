@@ -1,6 +1,7 @@
 package digest
 
 import (
+	"cmp"
 	"bytes"
 	"errors"
 	"fmt"
@@ -31,7 +32,7 @@ const (
 type RenderOptions struct {
 	Location    *time.Location    // zone dates and times are shown in; nil is UTC
 	OutletNames map[string]string // outlet id → display name, for stories built without names
-	Unsubscribe string            // the footer's unsubscribe link (mailto: or https:); see UnsubscribeURL
+	Unsubscribe string            // the footer's unsubscribe link (mailto: or https:) when the digest has none of its own; see UnsubscribeURL
 }
 
 // UnsubscribeURL is the unsubscribe link of one subscriber: the configured
@@ -44,9 +45,8 @@ func UnsubscribeURL(link, email string) string {
 // Page is what the templates execute with.
 type Page struct {
 	model.Digest
-	Day         time.Time // the digest's day, 00:00 in the render zone
-	Stories     int       // stories shown, over all topics
-	Unsubscribe string
+	Day     time.Time // the digest's day, 00:00 in the render zone
+	Stories int       // stories shown, over all topics
 }
 
 // Renderer turns digests into the HTML and text parts of a mail. Its
@@ -154,7 +154,8 @@ func (r *Renderer) page(d model.Digest) (Page, error) {
 	if err != nil {
 		return Page{}, fmt.Errorf("digest: digest for %s has a bad date: %w", d.Subscriber, err)
 	}
-	p := Page{Digest: d, Day: day, Unsubscribe: UnsubscribeURL(r.o.Unsubscribe, d.Subscriber)}
+	p := Page{Digest: d, Day: day}
+	p.Unsubscribe = cmp.Or(d.Unsubscribe, UnsubscribeURL(r.o.Unsubscribe, d.Subscriber))
 	// The digest may come from JSON rather than Build: fill in the names and
 	// flatten the text (the text part gives a title its own line) in a copy,
 	// never in the caller's slices.

@@ -30,7 +30,9 @@ type Header struct {
 	From        string    // "Name <addr>" or "addr"
 	To          string    // "" is the digest's subscriber
 	MessageID   string    // without angle brackets, as MessageID returns it
-	Unsubscribe string    // mailto: or https: URI; https also gets one-click
+	// Unsubscribe are the List-Unsubscribe URIs, mailto: or https:, in
+	// order of preference; an https one also gets one-click (RFC 8058).
+	Unsubscribe []string
 	Date        time.Time // when the mail is sent, by the sender's clock
 	Subject     string    // "" is SubjectPrefix and the Jalali date of the digest's day
 	Boundary    string    // fixed MIME boundary, for reproducible output; "" is random
@@ -81,29 +83,40 @@ func Compose(d model.Digest, html, text []byte, h Header) (*gomail.Msg, error) {
 	return m, nil
 }
 
-// setUnsubscribe writes List-Unsubscribe, and List-Unsubscribe-Post for an
-// https URI (RFC 8058 one-click; a mailto: URI cannot take a POST). Both go
-// through SetGenHeader rather than go-mail's SetListUnsubscribe*, which
-// write "preformatted" headers from a map, in random order and unchecked.
-// The URI must be plain ASCII without spaces: url.Parse refuses control
-// characters, so no value can break the header line.
-func setUnsubscribe(m *gomail.Msg, uri string) error {
-	u, err := url.Parse(uri)
-	if err != nil {
-		return fmt.Errorf("unsubscribe URI: %w: %w", ErrPermanent, err)
+// setUnsubscribe writes List-Unsubscribe, and List-Unsubscribe-Post when
+// an https URI is among them (RFC 8058 one-click; a mailto: URI cannot
+// take a POST). Both go through SetGenHeader rather than go-mail's
+// SetListUnsubscribe*, which write "preformatted" headers from a map, in
+// random order and unchecked. Each URI must be plain ASCII without spaces:
+// url.Parse refuses control characters, so no value can break the header
+// line.
+func setUnsubscribe(m *gomail.Msg, uris []string) error {
+	if len(uris) == 0 {
+		return fmt.Errorf("no unsubscribe URI (digest.unsubscribe, or http.public_url with http.secret_env): %w", ErrPermanent)
 	}
-	value := u.String()
-	if strings.ContainsFunc(value, func(r rune) bool { return r <= ' ' || r > '~' }) {
-		return fmt.Errorf("unsubscribe URI %q: not printable ASCII (percent-encode it): %w", uri, ErrPermanent)
+	var values []string
+	oneClick := false
+	for _, uri := range uris {
+		u, err := url.Parse(uri)
+		if err != nil {
+			return fmt.Errorf("unsubscribe URI: %w: %w", ErrPermanent, err)
+		}
+		value := u.String()
+		if strings.ContainsFunc(value, func(r rune) bool { return r <= ' ' || r > '~' }) {
+			return fmt.Errorf("unsubscribe URI %q: not printable ASCII (percent-encode it): %w", uri, ErrPermanent)
+		}
+		switch {
+		case u.Scheme == "https" && u.Host != "":
+			oneClick = true
+		case u.Scheme == "mailto" && u.Opaque != "":
+		default:
+			return fmt.Errorf("unsubscribe URI %q (want mailto:ADDRESS or https://HOST/…): %w", uri, ErrPermanent)
+		}
+		values = append(values, "<"+value+">")
 	}
-	switch {
-	case u.Scheme == "https" && u.Host != "":
-		m.SetGenHeader(gomail.HeaderListUnsubscribe, "<"+value+">")
+	m.SetGenHeader(gomail.HeaderListUnsubscribe, strings.Join(values, ", "))
+	if oneClick {
 		m.SetGenHeader(gomail.HeaderListUnsubscribePost, "List-Unsubscribe=One-Click")
-	case u.Scheme == "mailto" && u.Opaque != "":
-		m.SetGenHeader(gomail.HeaderListUnsubscribe, "<"+value+">")
-	default:
-		return fmt.Errorf("unsubscribe URI %q (want mailto:ADDRESS or https://HOST/…): %w", uri, ErrPermanent)
 	}
 	return nil
 }

@@ -45,11 +45,12 @@ func TestComposeHeaders(t *testing.T) {
 	}{
 		{"mailto", "mailto:digest-unsubscribe@example.com", "<mailto:digest-unsubscribe@example.com>", false},
 		{"https gets one-click", "https://example.com/unsubscribe?t=abc", "<https://example.com/unsubscribe?t=abc>", true},
+		{"https and mailto", "https://example.com/u/abc mailto:digest-unsubscribe@example.com", "<https://example.com/u/abc>, <mailto:digest-unsubscribe@example.com>", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := f.header()
-			h.Unsubscribe = tt.unsubscribe
+			h.Unsubscribe = strings.Fields(tt.unsubscribe)
 			m, err := Compose(f.digest, f.html, f.text, h)
 			if err != nil {
 				t.Fatal(err)
@@ -86,11 +87,12 @@ func TestComposeRejects(t *testing.T) {
 	}{
 		{"bad From", func(h *Header) { h.From = "not an address" }},
 		{"bad To", func(h *Header) { h.To = "a@b\r\nBcc: x@y" }},
-		{"http unsubscribe", func(h *Header) { h.Unsubscribe = "http://example.com/u" }},
-		{"script unsubscribe", func(h *Header) { h.Unsubscribe = "javascript:alert(1)" }},
-		{"header break in unsubscribe", func(h *Header) { h.Unsubscribe = "mailto:u@example.com\r\nBcc: x@y" }},
-		{"space in unsubscribe", func(h *Header) { h.Unsubscribe = "mailto:u@example.com Bcc:x@y" }},
-		{"no unsubscribe", func(h *Header) { h.Unsubscribe = "" }},
+		{"http unsubscribe", func(h *Header) { h.Unsubscribe = []string{"http://example.com/u"} }},
+		{"script unsubscribe", func(h *Header) { h.Unsubscribe = []string{"javascript:alert(1)"} }},
+		{"header break in unsubscribe", func(h *Header) { h.Unsubscribe = []string{"mailto:u@example.com\r\nBcc: x@y"} }},
+		{"space in unsubscribe", func(h *Header) { h.Unsubscribe = []string{"mailto:u@example.com Bcc:x@y"} }},
+		{"no unsubscribe", func(h *Header) { h.Unsubscribe = nil }},
+		{"a bad one beside a good one", func(h *Header) { h.Unsubscribe = []string{"mailto:u@example.com", "javascript:alert(1)"} }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

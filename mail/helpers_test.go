@@ -70,7 +70,7 @@ func (f fixture) header() Header {
 	return Header{
 		From:        from,
 		MessageID:   "digest-0123456789abcdef0123456789abcdef@example.com",
-		Unsubscribe: unsubscribe,
+		Unsubscribe: []string{unsubscribe},
 		Date:        time.Date(2026, 11, 27, 7, 0, 0, 0, time.UTC),
 	}
 }

@@ -146,6 +146,12 @@ type Digest struct {
 	Window     Window        `json:"window"`
 	Subscriber string        `json:"subscriber"`
 	Topics     []DigestTopic `json:"topics"`
+	// Unsubscribe and Preferences are the subscriber's own links: the
+	// unsubscribe page (one-click by POST) and the preferences page, when
+	// the pages are served (http.public_url); Unsubscribe is else the
+	// configured digest.unsubscribe link.
+	Unsubscribe string `json:"unsubscribe,omitempty"`
+	Preferences string `json:"preferences,omitempty"`
 }
 
 // DigestTopic is one topic section of a digest. More counts the stories cut
@@ -167,6 +173,8 @@ type DigestStory struct {
 	Published  time.Time  `json:"published"`
 	Summary    string     `json:"summary"`
 	Also       []AlsoLink `json:"also"`
+	// Link is the story's page on the desk, when the pages are served.
+	Link string `json:"link,omitempty"`
 }
 
 // AlsoLink points to another outlet's copy of a story.

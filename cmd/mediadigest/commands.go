@@ -28,6 +28,7 @@ import (
 	"mediadigest/scrape"
 	"mediadigest/store"
 	"mediadigest/stories"
+	"mediadigest/web"
 )
 
 // app is a loaded config with its open store and the parts built over it:
@@ -40,6 +41,10 @@ type app struct {
 	stories *stories.Reader
 	mail    *delivery.Manager
 	log     *slog.Logger
+	// site is the readers' pages, nil when they are not served (noSite
+	// says why): without a secret, nothing signs their links.
+	site   *web.Site
+	noSite error
 }
 
 func (a *app) Close() error { return a.store.Close() }
@@ -72,13 +77,18 @@ func (e *env) openApp(ctx context.Context, cfg *config.Config, log *slog.Logger)
 		st.Close()
 		return nil, err
 	}
-	sr := stories.New(st, cfg.Cleaning.StoryWindow.D())
-	m, err := delivery.New(cfg, st, sr, delivery.ConfigAudience(cfg), delivery.Options{Clock: e.clock, Logger: log})
+	a := &app{cfg: cfg, store: st, pipe: p, stories: stories.New(st, cfg.Cleaning.StoryWindow.D()), log: log}
+	a.site, a.noSite = web.NewSite(cfg, web.Options{Clock: e.clock, Logger: log})
+	var links delivery.Links
+	if a.site != nil && a.site.Public() {
+		links = a.site
+	}
+	a.mail, err = delivery.New(cfg, st, a.stories, delivery.ConfigAudience(cfg), delivery.Options{Clock: e.clock, Logger: log, Links: links})
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	return &app{cfg: cfg, store: st, pipe: p, stories: sr, mail: m, log: log}, nil
+	return a, nil
 }
 
 // newLogger logs to w as text, or JSON with log.format: json.

@@ -66,7 +66,13 @@ func serveCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 					"id", p.ID, "pid", p.PID, "host", p.Host, "started", p.Started, "last_heartbeat", p.Heartbeat)
 			}
 		}
-		d, err := daemon.New(a.cfg, a.store, a.pipe, a.mail, daemon.Options{Clock: e.clock, Logger: a.log})
+		o := daemon.Options{Clock: e.clock, Logger: a.log}
+		if a.site != nil {
+			o.Pages = pages(a.site)
+		} else {
+			a.log.Warn("the desk and the subscription pages are not served", "reason", a.noSite)
+		}
+		d, err := daemon.New(a.cfg, a.store, a.pipe, a.mail, o)
 		if err != nil {
 			return err
 		}

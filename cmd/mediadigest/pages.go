@@ -1,0 +1,46 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"mediadigest/web"
+)
+
+// pages mounts every page readers reach on one handler, with the security
+// headers: sign-in, the desk, the subscription pages.
+func pages(site *web.Site) http.Handler {
+	mux := http.NewServeMux()
+	site.Routes(mux)
+	return web.Secure(mux)
+}
+
+func linkCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+	return func(ctx context.Context, args []string) error {
+		if len(args) != 1 {
+			return usagef("want one subscriber EMAIL")
+		}
+		a, err := e.open(ctx)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		if a.site == nil {
+			return usageError{a.noSite}
+		}
+		link, err := a.site.LoginURL(args[0])
+		if err != nil {
+			return usagef("%s: %v", args[0], err)
+		}
+		if !a.site.Public() {
+			// Without http.public_url the desk is where serve listens.
+			link = "http://" + a.cfg.HTTP.Listen + link
+		}
+		fmt.Fprintln(e.stdout, link)
+		fmt.Fprintf(e.stderr, "valid for %s; it opens a session of %s on the desk\n", a.cfg.HTTP.LoginTTL.D(), strings.TrimSpace(args[0]))
+		return nil
+	}
+}
