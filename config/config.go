@@ -298,7 +298,7 @@ func defaults(file string) *Config {
 			SessionTTL: Duration(30 * 24 * time.Hour),
 			LinkTTL:    Duration(60 * 24 * time.Hour),
 		},
-		Log:      Log{Format: "text", Level: "info"},
+		Log: Log{Format: "text", Level: "info"},
 		Crawl: Crawl{
 			Schedule:    "*/20 * * * *",
 			UserAgent:   "mediadigest/1.0 (+https://github.com/mediadigest)",

@@ -27,9 +27,9 @@ const SubjectPrefix = "خلاصه اخبار — "
 
 // Header holds the header fields of a digest mail.
 type Header struct {
-	From        string    // "Name <addr>" or "addr"
-	To          string    // "" is the digest's subscriber
-	MessageID   string    // without angle brackets, as MessageID returns it
+	From      string // "Name <addr>" or "addr"
+	To        string // "" is the digest's subscriber
+	MessageID string // without angle brackets, as MessageID returns it
 	// Unsubscribe are the List-Unsubscribe URIs, mailto: or https:, in
 	// order of preference; an https one also gets one-click (RFC 8058).
 	Unsubscribe []string
