@@ -58,8 +58,11 @@ type HTTP struct {
 	// SecretEnv names the environment variable holding the secret that
 	// signs links and sessions; PreviousSecretEnv the one holding the
 	// secret used before a rotation, still accepted until it is removed.
-	// Without a secret the pages are not served.
+	// SecretFile, instead of SecretEnv, names a file holding the secret
+	// (mode 0600, read from the config file's directory when relative), as
+	// the demo writes one. Without a secret the pages are not served.
 	SecretEnv         string `yaml:"secret_env"`
+	SecretFile        string `yaml:"secret_file"`
 	PreviousSecretEnv string `yaml:"previous_secret_env"`
 	// LoginTTL is how long a login link works, SessionTTL how long a desk
 	// session lasts, LinkTTL how long the preferences link of a digest
@@ -69,19 +72,25 @@ type HTTP struct {
 	LinkTTL    Duration `yaml:"link_ttl"`
 }
 
-// Secrets returns the signing secrets from the environment: the current
-// one, then the previous one when set. Empty when secret_env is unset or
-// its variable is empty.
+// Secrets returns the signing secrets: the current one (from secret_env,
+// or secret_file), then the previous one when set. Empty when neither
+// names a secret, or the one named is empty.
 func (h HTTP) Secrets() [][]byte {
-	var out [][]byte
-	for _, env := range []string{h.SecretEnv, h.PreviousSecretEnv} {
-		if env == "" {
-			continue
-		}
-		if v := os.Getenv(env); v != "" {
+	var current string
+	switch {
+	case h.SecretEnv != "":
+		current = os.Getenv(h.SecretEnv)
+	case h.SecretFile != "":
+		b, _ := os.ReadFile(h.SecretFile) // check has said whether it reads
+		current = strings.TrimSpace(string(b))
+	}
+	if current == "" {
+		return nil
+	}
+	out := [][]byte{[]byte(current)}
+	if h.PreviousSecretEnv != "" {
+		if v := os.Getenv(h.PreviousSecretEnv); v != "" {
 			out = append(out, []byte(v))
-		} else if env == h.SecretEnv {
-			return nil
 		}
 	}
 	return out

@@ -36,11 +36,21 @@ func TestExampleConfigIsValid(t *testing.T) {
 }
 
 func TestDemoConfigIsValid(t *testing.T) {
-	cfg, err := Demo("http://127.0.0.1:1", "http://127.0.0.1:2", "/tmp/x")
+	dir := t.TempDir()
+	if _, err := Demo("http://127.0.0.1:1", "http://127.0.0.1:2", dir); err == nil || !strings.Contains(err.Error(), "secret_file") {
+		t.Errorf("the demo config without its secret file: %v, want it refused", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "secret"), []byte("a secret of thirty-two bytes, ok\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Demo("http://127.0.0.1:1", "http://127.0.0.1:2", dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Store != "/tmp/x/demo.db" || cfg.Outlets[1].BaseURL != "http://127.0.0.1:2" {
+	if s := cfg.HTTP.Secrets(); len(s) != 1 || string(s[0]) != "a secret of thirty-two bytes, ok" {
+		t.Errorf("secrets %q, want the file's, trimmed", s)
+	}
+	if cfg.Store != dir+"/demo.db" || cfg.Outlets[1].BaseURL != "http://127.0.0.1:2" {
 		t.Errorf("demo config = %+v", cfg)
 	}
 }

@@ -141,7 +141,7 @@ func (v *validator) validate(c *Config) {
 	if c.Cluster.Lease < Duration(time.Second) {
 		v.at(p("cluster", "lease"), "lease must be at least 1s")
 	}
-	v.http(c.HTTP)
+	v.http(&c.HTTP)
 	if f := c.Log.Format; f != "text" && f != "json" {
 		v.at(p("log", "format"), "log format %q: want text or json", f)
 	}
@@ -172,7 +172,16 @@ func (v *validator) validate(c *Config) {
 	v.mail(c)
 }
 
-func (v *validator) http(h HTTP) {
+func (v *validator) http(h *HTTP) {
+	if h.SecretFile != "" {
+		// Read, like profile files, from the config file's directory.
+		if !filepath.IsAbs(h.SecretFile) {
+			h.SecretFile = filepath.Join(filepath.Dir(v.file), h.SecretFile)
+		}
+		if _, err := os.ReadFile(h.SecretFile); err != nil {
+			v.at(p("http", "secret_file"), "secret_file: %v", err)
+		}
+	}
 	if _, _, err := net.SplitHostPort(h.Listen); err != nil {
 		v.at(p("http", "listen"), "listen %q: want host:port", h.Listen)
 	}
@@ -190,7 +199,10 @@ func (v *validator) http(h HTTP) {
 			v.at(p("http", k.key), "%s %q: want the name of an environment variable, such as MEDIADIGEST_SECRET (the secret itself never goes in the file)", k.key, k.env)
 		}
 	}
-	if h.PreviousSecretEnv != "" && h.SecretEnv == "" {
+	if h.SecretEnv != "" && h.SecretFile != "" {
+		v.at(p("http", "secret_file"), "secret_file and secret_env both set: name the secret once")
+	}
+	if h.PreviousSecretEnv != "" && h.SecretEnv == "" && h.SecretFile == "" {
 		v.at(p("http", "previous_secret_env"), "previous_secret_env without secret_env: name the current secret too")
 	}
 	for key, d := range map[string]Duration{"login_ttl": h.LoginTTL, "session_ttl": h.SessionTTL, "link_ttl": h.LinkTTL} {

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -45,9 +46,16 @@ type app struct {
 	// says why): without a secret, nothing signs their links.
 	site   *web.Site
 	noSite error
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
-func (a *app) Close() error { return a.store.Close() }
+// Close closes the store; again, it does nothing.
+func (a *app) Close() error {
+	a.closeOnce.Do(func() { a.closeErr = a.store.Close() })
+	return a.closeErr
+}
 
 // loadConfig reads the config; problems are usage errors (exit 2).
 func (e *env) loadConfig() (*config.Config, error) {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -38,6 +40,9 @@ func demoCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			}
 		}
 		if err := os.RemoveAll(filepath.Join(dir, "outbox")); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		if err := writeSecret(filepath.Join(dir, "secret")); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
 		srv, err := sampleoutlets.Start(e.clock.Now())
@@ -108,6 +113,10 @@ func demoCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		if err := summarize(ctx, e, a.store, d); err != nil || !*keep {
 			return err
 		}
+		// The store is the other commands' from now on.
+		if err := a.Close(); err != nil {
+			return err
+		}
 		return keepServing(ctx, e, srv, dir)
 	}
 }
@@ -120,9 +129,11 @@ func keepServing(ctx context.Context, e *env, srv *sampleoutlets.Outlets, dir st
 	if err := writeFile(path, config.DemoYAML(srv.URL("isna"), srv.URL("eghtesad24"), dir)); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	fmt.Fprintf(e.stdout, "\nThe sample outlets stay up at %s and %s until Ctrl-C. Their config is %s; try\n"+
-		"  mediadigest status -config %s\n  mediadigest serve -config %s\n",
-		srv.URL("isna"), srv.URL("eghtesad24"), path, path, path)
+	fmt.Fprintf(e.stdout, "\nThe sample outlets stay up at %s and %s until Ctrl-C. Their config is %s; try, in another terminal,\n"+
+		"  mediadigest serve -config %[3]s     # a digest every five minutes into %[4]s, the desk on http://127.0.0.1:8080\n"+
+		"  mediadigest link -config %[3]s analyst@example.com     # a sign-in link to the desk\n"+
+		"  mediadigest status -config %[3]s\n",
+		srv.URL("isna"), srv.URL("eghtesad24"), path, filepath.Join(dir, "outbox"))
 	<-ctx.Done()
 	return nil
 }
@@ -158,4 +169,16 @@ func summarize(ctx context.Context, e *env, st *store.Store, d model.Digest) err
 	}
 	fmt.Fprintln(e.stdout, "\nOpen digest.html in a browser to read it.")
 	return nil
+}
+
+// writeSecret writes a random secret to sign the demo's links into path,
+// readable by its owner alone, unless one is there: a kept demo's links
+// stay valid across runs.
+func writeSecret(path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // never fails (crypto/rand)
+	return os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(b)+"\n"), 0o600)
 }
