@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -189,4 +190,9 @@ func refused(t testing.TB) int {
 		t.Fatal(err)
 	}
 	return port
+}
+
+// writeSecretFile writes the secret file the demo config names into dir.
+func writeSecretFile(dir string) error {
+	return os.WriteFile(filepath.Join(dir, "secret"), []byte("a secret of thirty-two bytes, ok\n"), 0o600)
 }

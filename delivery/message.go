@@ -19,32 +19,30 @@ import (
 
 // Digest builds the digest sub gets for win from the stored stories.
 func (m *Manager) Digest(ctx context.Context, sub digest.Subscriber, win model.Window) (model.Digest, error) {
-	stories, err := m.stories.Window(ctx, win)
+	ds, err := m.Digests(ctx, []digest.Subscriber{sub}, win)
 	if err != nil {
 		return model.Digest{}, err
 	}
-	return m.build(stories, sub, win), nil
+	return ds[0], nil
 }
 
 // Digests builds the digests of several subscribers for one window,
 // reading its stories once.
 func (m *Manager) Digests(ctx context.Context, subs []digest.Subscriber, win model.Window) ([]model.Digest, error) {
-	stories, err := m.stories.Window(ctx, win)
+	b, err := builders{}.of(ctx, m, win)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]model.Digest, len(subs))
 	for i, s := range subs {
-		out[i] = m.build(stories, s, win)
+		out[i] = m.build(b, s)
 	}
 	return out, nil
 }
 
 // build selects the stories of sub's digest and gives it its links.
-func (m *Manager) build(stories []model.Story, sub digest.Subscriber, win model.Window) model.Digest {
-	d := digest.Build(stories, m.cfg.Topics, sub, win, digest.Options{
-		Location: m.cfg.Location, PerTopic: m.cfg.Digest.PerTopic, OutletNames: m.names,
-	})
+func (m *Manager) build(b *digest.Builder, sub digest.Subscriber) model.Digest {
+	d := b.For(sub)
 	if m.links == nil {
 		d.Unsubscribe = digest.UnsubscribeURL(m.cfg.Digest.Unsubscribe, d.Subscriber)
 		return d
@@ -167,26 +165,30 @@ func Backoff(n int) time.Duration {
 	return min(time.Minute<<(n-1), time.Hour)
 }
 
-// storyCache holds the stories of each window for one run: every
-// recipient of a window shares them, rather than reading them again.
-type storyCache map[windowKey][]model.Story
+// builders holds the digest builder of each window for one run: every
+// recipient of a window shares its stories, and what their digests have in
+// common, rather than working them out again.
+type builders map[windowKey]*digest.Builder
 
 type windowKey struct {
 	from, to int64
 	basis    model.Basis
 }
 
-func (c storyCache) window(ctx context.Context, st Stories, win model.Window) ([]model.Story, error) {
+func (c builders) of(ctx context.Context, m *Manager, win model.Window) (*digest.Builder, error) {
 	k := windowKey{win.From.UnixNano(), win.To.UnixNano(), win.Basis}
-	if s, ok := c[k]; ok {
-		return s, nil
+	if b, ok := c[k]; ok {
+		return b, nil
 	}
-	s, err := st.Window(ctx, win)
+	stories, err := m.stories.Window(ctx, win)
 	if err != nil {
 		return nil, err
 	}
-	c[k] = s
-	return s, nil
+	b := digest.NewBuilder(stories, m.cfg.Topics, win, digest.Options{
+		Location: m.cfg.Location, PerTopic: m.cfg.Digest.PerTopic, OutletNames: m.names,
+	})
+	c[k] = b
+	return b, nil
 }
 
 // Subscriber returns the subscriber with that address as the audience

@@ -50,7 +50,7 @@ func (m *Manager) Queue(ctx context.Context, p Plan) (QueueReport, error) {
 	}
 	now := m.clk.Now()
 	log := m.log.With("task", p.Task)
-	found := storyCache{}
+	found := builders{}
 	var errs []error
 	for _, sub := range subs {
 		lastEnd, _, err := m.st.LastWindowEnd(ctx, sub.Email)
@@ -66,11 +66,11 @@ func (m *Manager) Queue(ctx context.Context, p Plan) (QueueReport, error) {
 			continue
 		}
 		if p.skipEmpty {
-			stories, err := found.window(ctx, m.stories, win)
+			b, err := found.of(ctx, m, win)
 			if err != nil {
 				return rep, err
 			}
-			if len(m.build(stories, sub, win).Topics) == 0 {
+			if len(b.For(sub).Topics) == 0 {
 				rep.NothingNew++
 				continue
 			}

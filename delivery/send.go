@@ -25,7 +25,7 @@ func (m *Manager) Send(ctx context.Context) (Report, error) {
 	var rep Report
 	release := m.holdClaims(ctx)
 	defer release()
-	found := storyCache{}
+	found := builders{}
 	for ctx.Err() == nil {
 		items, err := m.st.ClaimDue(ctx, m.holder, m.clk.Now(), m.lease, m.batch)
 		if err != nil {
@@ -66,7 +66,7 @@ func (m *Manager) Retry(ctx context.Context, id int64) (model.OutboxItem, Report
 	}
 	release := m.holdClaims(ctx)
 	defer release()
-	rep, err := m.sendBatch(ctx, items, storyCache{})
+	rep, err := m.sendBatch(ctx, items, builders{})
 	return items[0], rep, err
 }
 
@@ -88,7 +88,7 @@ func (m *Manager) holdClaims(ctx context.Context) (release func()) {
 // sendBatch sends claimed rows over one connection and records each
 // outcome before the next message goes out: a crash leaves at most one
 // accepted row unmarked.
-func (m *Manager) sendBatch(ctx context.Context, items []model.OutboxItem, found storyCache) (Report, error) {
+func (m *Manager) sendBatch(ctx context.Context, items []model.OutboxItem, found builders) (Report, error) {
 	var rep Report
 	// An outcome must be recorded even when the caller is cancelling: a
 	// sent row left queued would be sent again.
@@ -126,7 +126,7 @@ func (m *Manager) sendBatch(ctx context.Context, items []model.OutboxItem, found
 // window from the stored stories, with the row's Message-ID (the one
 // logged when it was queued, and the one a resend after a crash must
 // carry, whatever the version that renders it computes).
-func (m *Manager) render(ctx context.Context, it model.OutboxItem, found storyCache) (*gomail.Msg, error) {
+func (m *Manager) render(ctx context.Context, it model.OutboxItem, found builders) (*gomail.Msg, error) {
 	sub, err := m.audience.Recipient(ctx, it.Subscriber)
 	if err != nil {
 		if errors.Is(err, ErrNoRecipient) {
@@ -135,11 +135,11 @@ func (m *Manager) render(ctx context.Context, it model.OutboxItem, found storyCa
 		}
 		return nil, err
 	}
-	stories, err := found.window(ctx, m.stories, it.Window)
+	b, err := found.of(ctx, m, it.Window)
 	if err != nil {
 		return nil, err
 	}
-	return m.message(m.build(stories, sub, it.Window), it.MessageID, "")
+	return m.message(m.build(b, sub), it.MessageID, "")
 }
 
 // fail records a failed attempt (docs/windows.md): a permanent failure (a

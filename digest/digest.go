@@ -56,55 +56,82 @@ func DayWindow(day time.Time, loc *time.Location) model.Window {
 	return model.Window{From: from, To: from.AddDate(0, 0, 1)}
 }
 
-// Build selects and orders the stories sub sees in win (SPEC §8). Only
-// stories the window holds count (model.Window.Holds). Topics keep the
-// order of topics, with "other" last; empty topics are left out. Within a
-// topic, stories carried by more outlets come first, then newer ones, then
-// by URL so that equal inputs give equal digests.
-//
-// A story is shown once, under the first of its topics (model.Story.Topics,
-// best first) that sub follows: a story on oil talks in parliament that
-// scores best for politics still reaches a subscriber who follows only
-// energy.
+// Build selects and orders the stories sub sees in win: Builder's For,
+// for one subscriber.
 func Build(stories []model.Story, topics []model.Topic, sub Subscriber, win model.Window, o Options) model.Digest {
-	o = o.withDefaults()
-	day := win.To.Add(-time.Nanosecond).In(o.Location)
+	return NewBuilder(stories, topics, win, o).For(sub)
+}
 
-	byTopic := map[string][]model.Story{}
-	for _, s := range stories {
-		if !win.Holds(s) {
-			continue
-		}
-		if id := sub.section(s, topics); id != "" {
-			byTopic[id] = append(byTopic[id], s)
+// Builder builds the digests of a window for many subscribers from one set
+// of stories. What every digest of the window shares — which stories the
+// window holds, their order, each story as a digest shows it — is worked
+// out once, by NewBuilder; For then only picks each subscriber's. A
+// Builder is safe for concurrent use.
+type Builder struct {
+	win      model.Window
+	sections []model.Topic // the topics, then "other"
+	topics   []model.Topic
+	o        Options
+	held     []held // the stories win holds, in the order digests show them
+}
+
+type held struct {
+	story *model.Story
+	shown model.DigestStory
+}
+
+// NewBuilder prepares the digests of win over stories (SPEC §8). Only
+// stories the window holds count (model.Window.Holds). Within a topic,
+// stories carried by more outlets come first, then newer ones, then by URL
+// so that equal inputs give equal digests.
+func NewBuilder(stories []model.Story, topics []model.Topic, win model.Window, o Options) *Builder {
+	b := &Builder{win: win, topics: topics, o: o.withDefaults()}
+	b.sections = append(append(make([]model.Topic, 0, len(topics)+1), topics...), model.Topic{ID: model.OtherTopicID, Name: model.OtherTopicName})
+	for i := range stories {
+		if win.Holds(stories[i]) {
+			b.held = append(b.held, held{story: &stories[i]})
 		}
 	}
+	slices.SortFunc(b.held, func(x, y held) int { return compareStories(*x.story, *y.story) })
+	for i := range b.held {
+		b.held[i].shown = b.o.story(*b.held[i].story)
+	}
+	return b
+}
 
-	sections := make([]model.Topic, 0, len(topics)+1)
-	sections = append(sections, topics...)
-	sections = append(sections, model.Topic{ID: model.OtherTopicID, Name: model.OtherTopicName})
-
+// For returns sub's digest. Topics keep the order of the config, with
+// "other" last; empty topics are left out. A story is shown once, under
+// the first of its topics (model.Story.Topics, best first) that sub
+// follows: a story on oil talks in parliament that scores best for
+// politics still reaches a subscriber who follows only energy.
+func (b *Builder) For(sub Subscriber) model.Digest {
+	day := b.win.To.Add(-time.Nanosecond).In(b.o.Location)
 	d := model.Digest{
 		Date:       day.Format(time.DateOnly),
 		JalaliDate: jalali.Of(day).String(),
-		Timezone:   o.Location.String(),
-		Window:     model.Window{From: win.From.UTC(), To: win.To.UTC(), Basis: win.Basis},
+		Timezone:   b.o.Location.String(),
+		Window:     model.Window{From: b.win.From.UTC(), To: b.win.To.UTC(), Basis: b.win.Basis},
 		Subscriber: sub.Email,
 		Topics:     []model.DigestTopic{},
 	}
-	for _, t := range sections {
+	byTopic := map[string][]int{} // section → indexes in held, in order
+	for i := range b.held {
+		if id := sub.section(*b.held[i].story, b.topics); id != "" {
+			byTopic[id] = append(byTopic[id], i)
+		}
+	}
+	for _, t := range b.sections {
 		list := byTopic[t.ID]
 		if len(list) == 0 || !sub.wants(t.ID) {
 			continue
 		}
-		slices.SortFunc(list, compareStories)
 		dt := model.DigestTopic{ID: t.ID, Name: t.Name, Stories: []model.DigestStory{}}
-		if len(list) > o.PerTopic {
-			dt.More = len(list) - o.PerTopic
-			list = list[:o.PerTopic]
+		if len(list) > b.o.PerTopic {
+			dt.More = len(list) - b.o.PerTopic
+			list = list[:b.o.PerTopic]
 		}
-		for _, s := range list {
-			dt.Stories = append(dt.Stories, o.story(s))
+		for _, i := range list {
+			dt.Stories = append(dt.Stories, b.held[i].shown)
 		}
 		d.Topics = append(d.Topics, dt)
 	}
@@ -232,5 +259,28 @@ func cut(s string, n int) string {
 // space: the text part shows a title on its own line, and a scraped line
 // break must not be able to start a line of its own there.
 func oneLine(s string) string {
+	if flat(s) {
+		return s
+	}
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// flat reports whether oneLine would return s as it is: single spaces
+// between words, no other white space. Most titles and summaries are, and
+// a digest flattens each several times.
+func flat(s string) bool {
+	if s != "" && (s[0] == ' ' || s[len(s)-1] == ' ') {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r == ' ':
+			if s[i+1] == ' ' { // s does not end in a space
+				return false
+			}
+		case unicode.IsSpace(r):
+			return false
+		}
+	}
+	return true
 }

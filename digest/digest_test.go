@@ -368,3 +368,16 @@ func TestJSON(t *testing.T) {
 		t.Errorf("empty digest: want \"topics\": [], got %s", empty)
 	}
 }
+
+// TestOneLine: the fast path returns what the slow one would.
+func TestOneLine(t *testing.T) {
+	for _, s := range []string{
+		"", "a", "قیمت نفت برنت", " lead", "trail ", "two  spaces", "a\nb", "a\tb", "a\u00a0b", "a\u200cb",
+		"سهمیه بنزین\r\nواریز شد", "x\u2028y", " ", "\n",
+	} {
+		want := strings.Join(strings.Fields(s), " ")
+		if got := oneLine(s); got != want {
+			t.Errorf("oneLine(%q) = %q, want %q", s, got, want)
+		}
+	}
+}

@@ -353,6 +353,9 @@ type ArticleQuery struct {
 	Since  time.Time // published at or after
 	Until  time.Time // published before
 	Limit  int
+	// NoRaw leaves Article.Raw empty: a reader of the clean view (a
+	// digest) saves reading and decoding every raw paragraph.
+	NoRaw bool
 }
 
 // Articles returns the articles q selects, ordered by published time, then
@@ -386,6 +389,9 @@ func (s *Store) ForEachArticle(ctx context.Context, q ArticleQuery, fn func(*mod
 		where, args = append(where, "a.published < ?"), append(args, fmtTime(q.Until))
 	}
 	query := articleSelect
+	if q.NoRaw {
+		query = strings.Replace(query, "a.raw,", "'[]',", 1)
+	}
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}

@@ -49,7 +49,7 @@ func (r *Reader) Window(ctx context.Context, win model.Window) ([]model.Story, e
 	}
 	groups := map[string][]model.Article{}
 	var order []string
-	err := r.st.ForEachArticle(ctx, store.ArticleQuery{Since: since, Until: win.To}, func(a *model.Article) error {
+	err := r.st.ForEachArticle(ctx, store.ArticleQuery{Since: since, Until: win.To, NoRaw: true}, func(a *model.Article) error {
 		if a.Sponsored || win.Basis == model.ByArrival && !a.FirstSeen.Before(win.To) {
 			return nil
 		}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -429,5 +430,58 @@ func TestDemoKeep(t *testing.T) {
 	cancel()
 	if c := <-code; c != 0 {
 		t.Errorf("demo -keep exited %d after the interrupt, want 0", c)
+	}
+}
+
+// TestDigestStoriesAreExportStories: the digest and export read the same
+// stored stories. Every story of the demo's digest is exactly the set of
+// articles that share its story id in `export` (its paid copies aside),
+// shown under the first topic export gives its headline.
+func TestDigestStoriesAreExportStories(t *testing.T) {
+	dir := demo(t)
+	d := readDigest(t, dir)
+	code, out, errs := runCmd(t, "export", "-config", writeDemoConfig(t, dir))
+	if code != 0 {
+		t.Fatalf("export: exit %d\n%s", code, errs)
+	}
+	byStory := map[string][]string{} // story → URLs, paid ones left out
+	topics := map[string][]string{}  // URL → ranked topics
+	for line := range strings.Lines(out) {
+		var a model.Article
+		if err := json.Unmarshal([]byte(line), &a); err != nil {
+			t.Fatalf("export line %q: %v", line, err)
+		}
+		if a.Story == "" {
+			t.Errorf("%s has no story in export", a.URL)
+		}
+		topics[a.URL] = a.Topics
+		if !a.Sponsored {
+			byStory[a.Story] = append(byStory[a.Story], a.URL)
+		}
+	}
+	stories := 0
+	for _, tp := range d.Topics {
+		for _, s := range tp.Stories {
+			stories++
+			got := []string{s.URL}
+			for _, a := range s.Also {
+				got = append(got, a.URL)
+			}
+			slices.Sort(got)
+			want := slices.Sorted(slices.Values(byStory[s.ID]))
+			if !slices.Equal(got, want) {
+				t.Errorf("story %s: the digest shows %v, export gives the story %v", s.ID, got, want)
+			}
+			section := model.OtherTopicID
+			if ts := topics[s.URL]; len(ts) > 0 {
+				section = ts[0]
+			}
+			if tp.ID != section {
+				t.Errorf("story %s is under %s in the digest, its headline's first topic in export is %s", s.ID, tp.ID, section)
+			}
+		}
+	}
+	if stories < 10 {
+		t.Errorf("the demo's digest shows %d stories; the check wants the sample day's", stories)
 	}
 }

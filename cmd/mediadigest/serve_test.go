@@ -183,6 +183,9 @@ func TestServeDeliversOnceAcrossRestarts(t *testing.T) {
 	// At its first start, the daemon crawls both outlets (never crawled):
 	// the crawls it missed.
 	waitFor(t, 30*time.Second, "both outlets crawled", func() bool { return crawled(t, d, f.clock.Now()) })
+	// The digest waits for the missed crawls to end, their metrics
+	// counted.
+	f.digestAt(t, hour(11), 2, db)
 	_, metrics := get(t, base+"/metrics")
 	for _, series := range []string{
 		`mediadigest_crawl_pages_fetched_total{outlet="isna"} `,
@@ -206,7 +209,6 @@ func TestServeDeliversOnceAcrossRestarts(t *testing.T) {
 	if code, body := get(t, base+"/preview?date=1405/09/05&subscriber=energy-desk@example.com"); code != http.StatusOK || !bytes.Contains(body, []byte("<html")) {
 		t.Errorf("/preview: %d %.200s", code, body)
 	}
-	f.digestAt(t, hour(11), 2, db)
 	d.stop(t, syscall.SIGTERM, 0)
 
 	// A restart then a kill, another restart then a graceful stop, each
