@@ -107,6 +107,7 @@ type Learned func(key string) bool
 //     dateline at the start of the first paragraph, which is cut and
 //     recorded while the rest of the paragraph goes on through the rules
 //     (when nothing is left, the whole paragraph is the marker).
+//     A paragraph of digits alone is a writer's or desk's code: marker.
 //   - trailer: every paragraph after an end marker but an attribution.
 //   - metadata: a line of page metadata labels and their values
 //     ("کد خبر: ۶۹۹۸۵۵۱ بازدید: ۲۵۰۴۵"; one label only with a value
@@ -152,6 +153,10 @@ func Clean(raw []string, r Rules, learned Learned) model.Clean {
 		if c.isEndMarker(p, match, key) {
 			remove(p, model.ReasonMarker)
 			ended = true
+			continue
+		}
+		if isDeskCode(match) {
+			remove(p, model.ReasonMarker)
 			continue
 		}
 		if i >= tail {

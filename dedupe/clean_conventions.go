@@ -33,6 +33,8 @@ type Convention struct {
 // A profile's own lists extend them.
 type Conventions struct {
 	EndMarkers []Convention `yaml:"end_markers"`
+	// DeskCodes says why a paragraph of digits alone goes.
+	DeskCodes string `yaml:"desk_codes"`
 	// AfterEndMarker says why the paragraphs after an end marker go.
 	AfterEndMarker   string       `yaml:"after_end_marker"`
 	MetadataLabels   []Convention `yaml:"metadata_labels"`
@@ -114,7 +116,29 @@ const (
 	metadataMaxWords = 30
 	// deskCodeMaxRunes bounds the code after an end marker's slash.
 	deskCodeMaxRunes = 8
+	// minCodeDigits and maxCodeBytes bound a paragraph read as a code:
+	// a few digits, never a number in a sentence.
+	minCodeDigits = 3
+	maxCodeBytes  = 24
 )
+
+// isDeskCode reports whether a paragraph's matching form is a code of
+// digits alone: the * and / between them fold to spaces.
+func isDeskCode(match string) bool {
+	if len(match) > maxCodeBytes {
+		return false
+	}
+	digits := 0
+	for i := 0; i < len(match); i++ {
+		switch c := match[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c != ' ':
+			return false
+		}
+	}
+	return digits >= minCodeDigits
+}
 
 // labelPattern matches the metadata labels at a word start, each followed
 // by its colon; the words of a label may be joined by spaces or a ZWNJ.

@@ -13,7 +13,7 @@ import (
 // agencies' end markers and metadata labels, and say why for each entry.
 func TestConventionsData(t *testing.T) {
 	c := SharedConventions()
-	if len(c.EndMarkers) < 2 || len(c.MetadataLabels) < 5 || len(c.PromoMarkers) < 5 || c.AfterEndMarker == "" {
+	if len(c.EndMarkers) < 2 || len(c.MetadataLabels) < 5 || len(c.PromoMarkers) < 5 || c.AfterEndMarker == "" || c.DeskCodes == "" {
 		t.Fatalf("conventions = %+v", c)
 	}
 	if _, err := parseConventions([]byte("end_markers:\n  - text: انتهای پیام\n")); err == nil || !strings.Contains(err.Error(), "needs a text and a why") {
@@ -109,6 +109,13 @@ func TestCleanConventions(t *testing.T) {
 			"به گفته وی زمان: ۱۰ صبح است.",
 			"بازدید:",
 		}, Removed: removed()},
+	}, {
+		name: "desk codes of digits alone",
+		raw:  []string{body1, "۳۱۳۱**۱۴۳۰", body2, "۲۱۶۲۱۶", "۱۲", "۱۴۰۲ سال خوبی بود"},
+		want: model.Clean{Paragraphs: []string{body1, body2, "۱۲", "۱۴۰۲ سال خوبی بود"}, Removed: removed(
+			"۳۱۳۱**۱۴۳۰", model.ReasonMarker,
+			"۲۱۶۲۱۶", model.ReasonMarker,
+		)},
 	}, {
 		name:  "an outlet's own metadata label",
 		raw:   []string{"کد مطلب: 90211", body1},

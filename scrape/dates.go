@@ -47,7 +47,7 @@ var metaSelectors = []string{
 // notBesideHeadline are class or id words of page parts whose dates are
 // never the article's when they do not hold the headline: the site header
 // prints today's date, sidebars and footers other articles'.
-var notBesideHeadline = []string{"header", "top", "topbar", "nav", "navbar", "menu", "footer", "sidebar", "related", "comment", "comments"}
+var notBesideHeadline = []string{"header", "topbar", "navbar", "menu", "footer", "sidebar", "related", "comment", "comments"}
 
 // neverArticleDate are class or id words of clocks and "today" boxes.
 var neverArticleDate = []string{"today", "clock", "now", "calendar"}

@@ -22,8 +22,11 @@ const (
 	maxKickerDistance = 100
 	// maxKickerRunes and the lead bounds keep a whole box from being taken.
 	maxKickerRunes = 150
-	minLeadRunes   = 20
+	minLeadRunes   = 40
 	maxLeadRunes   = 1500
+	// maxLeadDigits is the share of digits above which a box is a date
+	// or a code line, not a lead.
+	maxLeadDigits = 0.25
 	// linkDense is the share of link text above which a block is a list
 	// of links (read-more boxes, tag lists), not a paragraph.
 	linkDense = 0.5
@@ -350,7 +353,8 @@ func (pg *page) lead(headline *html.Node, blocks []block) *html.Node {
 	var byDesc *html.Node
 	for _, n := range pg.order {
 		st := pg.stats[n]
-		if st.start < from || st.end > to || st.runes() < minLeadRunes || st.runes() > maxLeadRunes || float64(st.links) > linkDense*float64(st.runes()) {
+		if st.start < from || st.end > to || st.runes() < minLeadRunes || st.runes() > maxLeadRunes ||
+			float64(st.links) > linkDense*float64(st.runes()) || float64(st.digits) > maxLeadDigits*float64(st.runes()) {
 			continue
 		}
 		if isLead(n) {
