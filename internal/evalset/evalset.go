@@ -147,7 +147,7 @@ func Render(root string) (*Set, error) {
 	s := &Set{Outlets: outlets}
 	tmpls := map[string]*template.Template{}
 	for _, o := range outlets {
-		t, err := template.New(o.ID+".html").Funcs(funcs).ParseFiles(filepath.Join(dir, "markup", o.ID+".html"))
+		t, err := template.New(o.ID + ".html").Funcs(funcs).ParseFiles(filepath.Join(dir, "markup", o.ID+".html"))
 		if err != nil {
 			return nil, fmt.Errorf("evalset: %w", err)
 		}
