@@ -71,7 +71,7 @@ func (pg *page) extractGeneric(pageURL string) (model.Article, *html.Node, error
 		return model.Article{}, nil, &ExtractError{URL: pageURL, Part: "body"}
 	}
 	blocks := pg.blocks(body, headline)
-	lead := pg.lead(headline, blocks)
+	lead := pg.lead(headline, body, blocks)
 	if kicker := pg.kicker(headline); kicker != nil {
 		a.Kicker = nodeText(kicker)
 	}
@@ -328,12 +328,13 @@ func (pg *page) blocks(body, headline *html.Node) []block {
 // lead returns the element between the headline and the first paragraph
 // that is the article's lead: named as a lead or summary, or printing the
 // page's description; or the first paragraph itself when it is named so.
-func (pg *page) lead(headline *html.Node, blocks []block) *html.Node {
+// A body of text between line breaks has no paragraph elements: the
+// window then ends with the body.
+func (pg *page) lead(headline, body *html.Node, blocks []block) *html.Node {
 	if headline == nil || len(blocks) == 0 {
 		return nil
 	}
-	from := pg.stat(headline).end
-	to := -1
+	from, to := pg.stat(headline).end, pg.stat(body).end
 	for _, b := range blocks {
 		if b.node != nil {
 			to = pg.stat(b.node).start
@@ -343,9 +344,6 @@ func (pg *page) lead(headline *html.Node, blocks []block) *html.Node {
 			break
 		}
 	}
-	if to < 0 {
-		return nil
-	}
 	desc := persian.Key(pg.doc.Find(`meta[name="description"]`).First().AttrOr("content", ""))
 	if desc == "" {
 		desc = persian.Key(pg.doc.Find(`meta[property="og:description"]`).First().AttrOr("content", ""))
@@ -354,7 +352,8 @@ func (pg *page) lead(headline *html.Node, blocks []block) *html.Node {
 	for _, n := range pg.order {
 		st := pg.stats[n]
 		if st.start < from || st.end > to || st.runes() < minLeadRunes || st.runes() > maxLeadRunes ||
-			float64(st.links) > linkDense*float64(st.runes()) || float64(st.digits) > maxLeadDigits*float64(st.runes()) {
+			float64(st.links) > linkDense*float64(st.runes()) || float64(st.digits) > maxLeadDigits*float64(st.runes()) ||
+			contains(n, body) {
 			continue
 		}
 		if isLead(n) {

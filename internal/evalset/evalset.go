@@ -59,6 +59,7 @@ type Article struct {
 	Body          []string  `yaml:"body"`
 	NoLead        bool      `yaml:"no_lead"`
 	NoVisibleDate bool      `yaml:"no_visible_date"`
+	BrBody        bool      `yaml:"br_body"`
 }
 
 // Expect is what a perfect extractor reads from a page, in display form.
