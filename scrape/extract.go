@@ -59,6 +59,10 @@ func Extract(p *profile.Profile, pageURL string, body []byte) (model.Article, er
 		body = bytes.ToValidUTF8(body, []byte("\uFFFD"))
 	}
 	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
+	if err != nil && strings.Contains(err.Error(), "open stack of elements") {
+		// Nested deeper than the parser takes: read it flattened.
+		doc, err = goquery.NewDocumentFromReader(bytes.NewReader(flatten(body)))
+	}
 	if err != nil {
 		return model.Article{}, fmt.Errorf("scrape: %s: parse HTML: %w", pageURL, err)
 	}

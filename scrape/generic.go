@@ -283,7 +283,7 @@ func (pg *page) blocks(body, headline *html.Node) []block {
 		}
 	}
 	// passed: the walk is past the headline; nothing before it is body.
-	passed := headline == nil
+	passed := headline == nil || pg.stat(body).start >= before
 	var walk func(n *html.Node)
 	walk = func(n *html.Node) {
 		for c := n.FirstChild; c != nil; c = c.NextSibling {

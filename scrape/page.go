@@ -1,6 +1,7 @@
 package scrape
 
 import (
+	"bytes"
 	"strings"
 	"unicode"
 
@@ -187,4 +188,60 @@ func nodeText(n *html.Node) string {
 	var b strings.Builder
 	writeText(&b, n)
 	return persian.Display(strings.TrimSpace(b.String()))
+}
+
+// maxNesting is how deep flatten lets elements nest: well under the 512
+// open elements at which the HTML parser gives up on a page.
+const maxNesting = 256
+
+// flatten rewrites a page nested deeper than maxNesting with its excess
+// nesting dropped: a start tag past the limit and its end tag go, their
+// content stays where it was. Only a page the parser refused is
+// rewritten.
+func flatten(page []byte) []byte {
+	z := html.NewTokenizer(bytes.NewReader(page))
+	var out bytes.Buffer
+	out.Grow(len(page))
+	var open []string
+	dropped := map[string]int{}
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			return out.Bytes()
+		}
+		raw := z.Raw()
+		switch tt {
+		case html.StartTagToken:
+			name, _ := z.TagName()
+			tag := string(name)
+			if voidElements[tag] {
+				break
+			}
+			if len(open) >= maxNesting {
+				dropped[tag]++
+				continue
+			}
+			open = append(open, tag)
+		case html.EndTagToken:
+			name, _ := z.TagName()
+			tag := string(name)
+			if dropped[tag] > 0 {
+				dropped[tag]--
+				continue
+			}
+			for i := len(open) - 1; i >= 0; i-- {
+				if open[i] == tag {
+					open = open[:i]
+					break
+				}
+			}
+		}
+		out.Write(raw)
+	}
+}
+
+// voidElements have no end tag and never nest.
+var voidElements = map[string]bool{
+	"area": true, "base": true, "br": true, "col": true, "embed": true, "hr": true, "img": true, "input": true,
+	"link": true, "meta": true, "param": true, "source": true, "track": true, "wbr": true,
 }
