@@ -16,7 +16,9 @@ func TestPublishedTime(t *testing.T) {
 		body   = `<div class="body"><p>متن نخست خبر که به اندازه کافی بلند است تا بدنه خبر شناخته شود و خواننده آن را بخواند.</p><p>پاراگراف دوم خبر.</p></div>`
 		title  = `<h1>عنوان خبر</h1>`
 	)
-	at := func(y int, m time.Month, d, h, min, s int) time.Time { return time.Date(y, m, d, h, min, s, 0, time.UTC) }
+	at := func(y int, m time.Month, d, h, min, s int) time.Time {
+		return time.Date(y, m, d, h, min, s, 0, time.UTC)
+	}
 	tests := []struct {
 		name string
 		page string
