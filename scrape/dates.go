@@ -88,9 +88,9 @@ func agree(visible jalali.Reading, meta time.Time, loc *time.Location) bool {
 // maxDateDistance of it and outside the site's header, navigation and
 // sidebars. An element holding a date holds only a few words; of nested
 // ones, the innermost with as much information is taken.
-func (pg *page) visibleDate(headline *html.Node, loc *time.Location) (jalali.Reading, bool) {
+func (pg *page) visibleDate(headline *html.Node, loc *time.Location) (jalali.Reading, *html.Node, bool) {
 	if headline == nil {
-		return jalali.Reading{}, false
+		return jalali.Reading{}, nil, false
 	}
 	type candidate struct {
 		n    *html.Node
@@ -141,9 +141,9 @@ func (pg *page) visibleDate(headline *html.Node, loc *time.Location) (jalali.Rea
 		}
 	}
 	if best < 0 {
-		return jalali.Reading{}, false
+		return jalali.Reading{}, nil, false
 	}
-	return cands[best].r, true
+	return cands[best].r, cands[best].n, true
 }
 
 // besideHeadline reports whether no ancestor of n marks it as a part of
@@ -193,6 +193,13 @@ func readDateElement(n *html.Node, loc *time.Location) (jalali.Reading, bool) {
 // metaSelectors that parses, else JSON-LD datePublished. With a
 // profile's selector, only that element is read.
 func metaTime(doc *goquery.Document, selector string, loc *time.Location) (time.Time, bool) {
+	t, _, ok := metaTimeAt(doc, selector, loc)
+	return t, ok
+}
+
+// metaTimeAt is metaTime, and names where the time was: the selector
+// that matched, or jsonLD.
+func metaTimeAt(doc *goquery.Document, selector string, loc *time.Location) (time.Time, string, bool) {
 	selectors := metaSelectors
 	if selector != "" {
 		selectors = []string{selector}
@@ -204,14 +211,18 @@ func metaTime(doc *goquery.Document, selector string, loc *time.Location) (time.
 			v = el.AttrOr("datetime", "")
 		}
 		if t, ok := parseTime(v, loc); ok {
-			return t, true
+			return t, sel, true
 		}
 	}
 	if selector != "" {
-		return time.Time{}, false
+		return time.Time{}, "", false
 	}
-	return jsonLDTime(doc, loc)
+	t, ok := jsonLDTime(doc, loc)
+	return t, jsonLD, ok
 }
+
+// jsonLD names JSON-LD datePublished as where a page's time was found.
+const jsonLD = "JSON-LD datePublished"
 
 // jsonLDTime reads datePublished in the page's JSON-LD blocks.
 func jsonLDTime(doc *goquery.Document, loc *time.Location) (time.Time, bool) {

@@ -87,7 +87,7 @@ func Extract(p *profile.Profile, pageURL string, body []byte) (model.Article, er
 	}
 	a.URL = pageURL
 	if !pt.hasVisible {
-		pt.visible, pt.hasVisible = pg.visibleDate(headline, loc)
+		pt.visible, _, pt.hasVisible = pg.visibleDate(headline, loc)
 	}
 	if pt.meta, pt.hasMeta = metaTime(doc, p.Selectors.DateMeta, loc); !pt.hasMeta && p.Selectors.DateMeta != "" {
 		pt.meta, pt.hasMeta = metaTime(doc, "", loc)
