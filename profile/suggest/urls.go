@@ -69,7 +69,7 @@ func urlPattern(ps []*parsed) (Field, string) {
 	switch {
 	case slugged:
 		// "3523456-title": the number and its slug share a segment.
-		expr = "^/" + join(pre, "(" + id + ")-[^/]*") + "(?:/[^?#]*)?$"
+		expr = "^/" + join(pre, "("+id+")-[^/]*") + "(?:/[^?#]*)?$"
 	case literal && firstVarying >= 0:
 		// Dated paths (/fa/news/1398/02/30/2015910): the id spans the date.
 		expr = "^/" + join(pre[:firstVarying], "("+strings.Join(append(pre[firstVarying:], id), "/")+")") + "(?:/[^?#]*)?$"
