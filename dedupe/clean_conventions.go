@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -173,7 +174,7 @@ func labelPattern(labels []string) *regexp.Regexp {
 // it starts with a label and its colon, and either carries two labels or
 // more with short values, or one label whose value is data.
 func isMetadata(labels *regexp.Regexp, p string) bool {
-	if labels == nil || len(p) > metadataMaxBytes {
+	if labels == nil || len(p) > metadataMaxBytes || !strings.ContainsAny(p, ":：") {
 		return false
 	}
 	p = strings.TrimSpace(p)
@@ -224,16 +225,14 @@ func (c *cleaner) isEndMarker(p, match, key string) bool {
 	if c.endMarkers[key] {
 		return true
 	}
-	if !strings.ContainsAny(p, "/／") {
-		return false
-	}
 	for _, m := range c.endMatch {
-		rest, ok := strings.CutPrefix(match, m+" ")
-		if !ok {
+		rest, ok := strings.CutPrefix(match, m)
+		if !ok || rest == "" || rest[0] != ' ' {
 			continue
 		}
 		code := strings.ReplaceAll(rest, " ", "")
-		if n := len([]rune(code)); n > 0 && n <= deskCodeMaxRunes && strings.Count(rest, " ") < 3 {
+		if n := utf8.RuneCountInString(code); n > 0 && n <= deskCodeMaxRunes && strings.Count(rest, " ") <= 3 &&
+			strings.ContainsAny(p, "/／") {
 			return true
 		}
 	}

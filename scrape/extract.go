@@ -66,14 +66,15 @@ func Extract(p *profile.Profile, pageURL string, body []byte) (model.Article, er
 	if err != nil {
 		return model.Article{}, fmt.Errorf("scrape: %s: parse HTML: %w", pageURL, err)
 	}
-	pg := newPage(doc)
 	var (
 		a        model.Article
 		headline *html.Node
 		pt       pageTimes
 		loc      = p.Location()
+		pg       *page // laid out when needed: the selectors' path rarely needs it
 	)
 	if p.Selectors.Body == "" {
+		pg = newPage(doc)
 		a, headline, err = pg.extractGeneric(pageURL)
 		var ee *ExtractError
 		if errors.As(err, &ee) && ee.Part == "body" {
@@ -86,10 +87,18 @@ func Extract(p *profile.Profile, pageURL string, body []byte) (model.Article, er
 		return model.Article{}, err
 	}
 	a.URL = pageURL
-	if !pt.hasVisible {
+	if !pt.hasVisible && headline != nil {
+		if pg == nil {
+			pg = newPage(doc)
+		}
 		pt.visible, _, pt.hasVisible = pg.visibleDate(headline, loc)
 	}
-	if pt.meta, pt.hasMeta = metaTime(doc, p.Selectors.DateMeta, loc); !pt.hasMeta && p.Selectors.DateMeta != "" {
+	if p.Selectors.DateMeta != "" {
+		pt.meta, pt.hasMeta = metaTime(doc, p.Selectors.DateMeta, loc)
+	}
+	// The page's other metadata only when the printed date leaves the time
+	// open: looking costs a walk of the page per place and a JSON decode.
+	if !pt.hasMeta && (!pt.hasVisible || !pt.visible.HasClock) {
 		pt.meta, pt.hasMeta = metaTime(doc, "", loc)
 	}
 	a.Published, _ = pt.published(loc)
