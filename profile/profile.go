@@ -118,7 +118,8 @@ func (p *Profile) Location() *time.Location {
 }
 
 // Selectors are CSS selectors (goquery/cascadia syntax). Empty selectors
-// are skipped; a profile without Body uses readability extraction.
+// are skipped; a profile without Body is read by the generic reader
+// (docs/profiles.md).
 type Selectors struct {
 	Container string `yaml:"container"` // optional scope of every other selector
 	Title     string `yaml:"title"`
