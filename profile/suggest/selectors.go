@@ -289,10 +289,8 @@ func candidates(n *html.Node) []string {
 			continue
 		}
 		out = append(out, ps+" > "+n.Data)
-		for _, c := range strings.Fields(attrOf(n, "class")) {
-			if cssIdent.MatchString(c) {
-				out = append(out, ps+" "+n.Data+"."+c)
-			}
+		for _, c := range meaningfulClasses(n) {
+			out = append(out, ps+" "+n.Data+"."+c)
 		}
 	}
 	return out
@@ -304,15 +302,37 @@ func ownSelectors(n *html.Node) []string {
 	if id := attrOf(n, "id"); cssIdent.MatchString(id) && !strings.ContainsAny(id, "0123456789") {
 		out = append(out, "#"+id)
 	}
-	for _, c := range strings.Fields(attrOf(n, "class")) {
-		if cssIdent.MatchString(c) {
-			out = append(out, tag+"."+c, "."+c)
-		}
+	for _, c := range meaningfulClasses(n) {
+		out = append(out, tag+"."+c, "."+c)
 	}
 	if ip := attrOf(n, "itemprop"); cssIdent.MatchString(ip) {
 		out = append(out, tag+"[itemprop="+ip+"]")
 	}
 	return append(out, tag)
+}
+
+// utilityClass matches the layout classes of CSS frameworks (Bootstrap's
+// col-12, mb-2, d-flex, text-justify, visible-xs): they say where a box
+// sits, not what it holds, and move with every redesign.
+var utilityClass = regexp.MustCompile(`^(col|row|container|d|flex|float|m[tbsexy]?|p[tbsexy]?|text|justify|align|w|h|g|gap|order|offset|pull|push|visible|hidden|clearfix|radius|rounded|shadow|border|bg|font|fw|lh|overflow|position|top|bottom|start|end|left|right|clear|wrapper|padd|sm|md|lg|xs|ms)([_-].*)?$`)
+
+// meaningfulClasses are an element's classes a selector can name, layout
+// classes left out unless it has no other.
+func meaningfulClasses(n *html.Node) []string {
+	var named, layout []string
+	for _, c := range strings.Fields(attrOf(n, "class")) {
+		switch {
+		case !cssIdent.MatchString(c):
+		case utilityClass.MatchString(c):
+			layout = append(layout, c)
+		default:
+			named = append(named, c)
+		}
+	}
+	if len(named) > 0 {
+		return named
+	}
+	return layout
 }
 
 func attrOf(n *html.Node, key string) string {

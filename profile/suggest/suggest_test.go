@@ -50,6 +50,15 @@ func TestSuggestEvalOutlets(t *testing.T) {
 				}
 				return
 			}
+			if o.ID == "fars" {
+				// Bootstrap's layout classes (mb-2, p-2, col-12) are
+				// never named when the element has a class of meaning.
+				got := []string{s.Container.Value, s.Title.Value, s.Lead.Value, s.Body.Value}
+				want := []string{"div.news-box", "h1.title", "p.lead", "div.nt-body div"}
+				if strings.Join(got, " | ") != strings.Join(want, " | ") {
+					t.Errorf("selectors %q, want %q", got, want)
+				}
+			}
 			for name, f := range map[string]Field{"title": s.Title, "lead": s.Lead, "body": s.Body, "date": s.Date} {
 				if f.Value == "" || f.Confidence != 1 {
 					t.Errorf("%s: %+v", name, f)
