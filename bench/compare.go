@@ -12,7 +12,6 @@ import (
 	"bytes"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -58,15 +57,10 @@ func Ours() (Extractor, error) {
 			return Extractor{}, fmt.Errorf("bench: %w", err)
 		}
 		profiles[id] = p
-		// As pipeline.New builds them from the config.
-		r := dedupe.Rules{PromoMarkers: p.PromoMarkers, EndMarkers: p.EndMarkers,
-			Outlets: map[string]string{"ایسنا": corpus.ISNA, "اقتصاد۲۴": corpus.Eghtesad24}}
-		for _, d := range p.Datelines {
-			re, err := regexp.Compile(d)
-			if err != nil {
-				return Extractor{}, fmt.Errorf("bench: profile %s: dateline %q: %w", id, d, err)
-			}
-			r.Datelines = append(r.Datelines, re)
+		// As the pipeline builds them from the config.
+		r, err := dedupe.NewRules(p, map[string]string{"ایسنا": corpus.ISNA, "اقتصاد۲۴": corpus.Eghtesad24})
+		if err != nil {
+			return Extractor{}, fmt.Errorf("bench: %w", err)
 		}
 		rules[id] = r
 	}

@@ -175,11 +175,10 @@ func (v *validator) validate(c *Config) {
 func (v *validator) http(h *HTTP) {
 	if h.SecretFile != "" {
 		// Read, like profile files, from the config file's directory.
+		// Whether it reads is the environment's, as with secret_env: the
+		// pages are not served without it, and `check` says so.
 		if !filepath.IsAbs(h.SecretFile) {
 			h.SecretFile = filepath.Join(filepath.Dir(v.file), h.SecretFile)
-		}
-		if _, err := os.ReadFile(h.SecretFile); err != nil {
-			v.at(p("http", "secret_file"), "secret_file: %v", err)
 		}
 	}
 	if _, _, err := net.SplitHostPort(h.Listen); err != nil {

@@ -18,24 +18,6 @@ import (
 	"mediadigest/persian"
 )
 
-// sharedPromoMarkers start read-more lines on every outlet (SPEC §7). A
-// marker ending in a colon only matches when the paragraph has that colon
-// right after it, or is the marker alone: "بیشتر:" must not take "بیشتر
-// مردم…".
-var sharedPromoMarkers = []string{
-	"بیشتر بخوانید",
-	"بیشتر:",
-	"حتما بخوانید",
-	"همچنین بخوانید",
-	"مطالب مرتبط",
-	"پیشنهاد مطالعه",
-	"لینک کوتاه",
-}
-
-// sharedSponsoredMarkers start the kicker or title of a paid article on
-// every outlet: «رپرتاژ آگهی» is how Iranian outlets label advertorials.
-var sharedSponsoredMarkers = []string{"رپرتاژ", "رپورتاژ"}
-
 const (
 	// linkMaxWords bounds the paragraph taken as promo after a bare
 	// marker. The caller hands a link-only paragraph over as the link's
@@ -74,8 +56,12 @@ type Rules struct {
 	// PromoMarkers are the outlet's own read-more markers, used with the
 	// shared ones.
 	PromoMarkers []string
-	// EndMarkers are whole paragraphs such as "انتهای پیام".
+	// EndMarkers are whole paragraphs such as "انتهای پیام", used with the
+	// shared ones; a desk code may follow after a slash.
 	EndMarkers []string
+	// MetadataLabels are the outlet's own labels of page metadata lines
+	// ("کد خبر:"), used with the shared ones.
+	MetadataLabels []string
 	// Datelines are matched at the start of the first paragraph (display
 	// form); the match is cut ("اقتصاد۲۴-", "ایسنا/کرمان").
 	Datelines []*regexp.Regexp
@@ -93,7 +79,7 @@ type Rules struct {
 func Sponsored(kicker, title string, r Rules) bool {
 	for _, text := range []string{kicker, title} {
 		words := persian.Match(text) + " "
-		for _, m := range slices.Concat(sharedSponsoredMarkers, r.SponsoredMarkers) {
+		for _, m := range slices.Concat(sharedSponsored, r.SponsoredMarkers) {
 			if mw := persian.Match(m); mw != "" && strings.HasPrefix(words, mw+" ") {
 				return true
 			}
@@ -111,14 +97,21 @@ type Learned func(key string) bool
 //
 // Empty paragraphs (nothing visible) are dropped without a record. Every
 // other paragraph is kept or removed, the first rule that applies deciding
-// its reason: marker > attribution > promo > learned > duplicate. So the
-// second copy of a promo line is promo, not duplicate.
+// its reason: marker > attribution > trailer > metadata > promo > learned
+// > duplicate. So the second copy of a promo line is promo, not duplicate.
+// The shared Persian agency conventions (SharedConventions) apply with
+// the outlet's own Rules.
 //
-//   - marker: a paragraph equal (matching form) to an end marker; or a
+//   - marker: a paragraph equal (matching form) to an end marker, or to
+//     an end marker and a desk code after a slash ("انتهای پیام/ز"); or a
 //     dateline at the start of the first paragraph, which is cut and
 //     recorded while the rest of the paragraph goes on through the rules
-//     (when nothing is left, the whole paragraph is the marker). Paragraphs
-//     after an end marker are cleaned like any other.
+//     (when nothing is left, the whole paragraph is the marker).
+//     A paragraph of digits alone is a writer's or desk's code: marker.
+//   - trailer: every paragraph after an end marker but an attribution.
+//   - metadata: a line of page metadata labels and their values
+//     ("کد خبر: ۶۹۹۸۵۵۱ بازدید: ۲۵۰۴۵"; one label only with a value
+//     that is data: a number, a code, a date).
 //   - attribution: "منبع: X" among the last three non-empty paragraphs, X
 //     at most six words. Source becomes the outlet id of X when Rules.Outlets
 //     names it (also after "خبرگزاری" and the like), else X as written; the
@@ -138,7 +131,7 @@ func Clean(raw []string, r Rules, learned Learned) model.Clean {
 	}
 	tail := tailStart(raw)
 	kept := make(map[string]bool)
-	first, afterBare := true, false
+	first, afterBare, ended := true, false, false
 	for i, p := range raw {
 		if isEmpty(p) {
 			continue
@@ -157,7 +150,12 @@ func Clean(raw []string, r Rules, learned Learned) model.Clean {
 		match, key := persian.Forms(p)
 		linkAfterBare := afterBare
 		afterBare = false
-		if c.endMarkers[key] {
+		if c.isEndMarker(p, match, key) {
+			remove(p, model.ReasonMarker)
+			ended = true
+			continue
+		}
+		if isDeskCode(match) {
 			remove(p, model.ReasonMarker)
 			continue
 		}
@@ -167,6 +165,14 @@ func Clean(raw []string, r Rules, learned Learned) model.Clean {
 				remove(p, model.ReasonAttribution)
 				continue
 			}
+		}
+		if ended {
+			remove(p, model.ReasonTrailer)
+			continue
+		}
+		if isMetadata(c.metadata, p) || c.ownMetadata != nil && isMetadata(c.ownMetadata, p) {
+			remove(p, model.ReasonMetadata)
+			continue
 		}
 		if promo, bare := c.promo(p, match, key); promo {
 			afterBare = bare
@@ -202,18 +208,24 @@ type marker struct {
 type cleaner struct {
 	markers    []marker
 	endMarkers map[string]bool
-	datelines  []*regexp.Regexp
-	outlets    map[string]string // key of a display name → outlet id
+	endMatch   []string // the end markers' matching forms
+	// metadata matches the shared labels, ownMetadata the outlet's own
+	// (nil when it has none).
+	metadata, ownMetadata *regexp.Regexp
+	datelines             []*regexp.Regexp
+	outlets               map[string]string // key of a display name → outlet id
 }
 
 func newCleaner(r Rules) *cleaner {
 	c := &cleaner{
-		endMarkers: make(map[string]bool, len(r.EndMarkers)),
-		datelines:  r.Datelines,
-		outlets:    make(map[string]string, len(r.Outlets)),
+		endMarkers:  make(map[string]bool, len(sharedEnd)+len(r.EndMarkers)),
+		metadata:    sharedLabels,
+		ownMetadata: labelPattern(r.MetadataLabels),
+		datelines:   r.Datelines,
+		outlets:     make(map[string]string, len(r.Outlets)),
 	}
 	seen := make(map[marker]bool)
-	for _, m := range slices.Concat(sharedPromoMarkers, r.PromoMarkers) {
+	for _, m := range slices.Concat(sharedPromo, r.PromoMarkers) {
 		m = strings.TrimSpace(m)
 		trimmed := strings.TrimRightFunc(m, func(r rune) bool { return isColon(r) || unicode.IsSpace(r) })
 		mk := marker{key: persian.Key(trimmed), colon: trimmed != m}
@@ -222,9 +234,10 @@ func newCleaner(r Rules) *cleaner {
 			c.markers = append(c.markers, mk)
 		}
 	}
-	for _, m := range r.EndMarkers {
-		if k := persian.Key(m); k != "" {
+	for _, m := range slices.Concat(sharedEnd, r.EndMarkers) {
+		if k := persian.Key(m); k != "" && !c.endMarkers[k] {
 			c.endMarkers[k] = true
+			c.endMatch = append(c.endMatch, persian.Match(m))
 		}
 	}
 	for name, id := range r.Outlets {

@@ -25,20 +25,36 @@ import (
 // Examples: "۹ خرداد ۱۴۰۴ / ۱۹:۳۱", "چهارشنبه ۱۲ شهریور ۱۴۰۴ - ۱۸:۱۷",
 // "تاریخ انتشار: ۰۸:۴۵ - ۲۷ آبان ۱۴۰۵", "۱۴۰۴/۰۶/۱۲ - ۱۸:۱۷".
 func Parse(s string, loc *time.Location) (time.Time, error) {
+	r, err := Read(s, loc)
+	return r.Time, err
+}
+
+// Reading is a visible date as read by Read.
+type Reading struct {
+	Time     time.Time // in UTC
+	HasClock bool      // the text gave a clock time; else Time is midnight in loc
+}
+
+// Read is Parse, and also reports whether the text gave a clock time: a
+// day alone agrees with any time of that day printed elsewhere on a page.
+func Read(s string, loc *time.Location) (Reading, error) {
 	text := persian.ASCIIDigits(persian.Display(s))
-	clock, rest, err := cutClock(text)
+	c, rest, err := cutClock(text)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("jalali: cannot read date %q: %w", s, err)
+		return Reading{}, fmt.Errorf("jalali: cannot read date %q: %w", s, err)
 	}
 	d, err := readDay(words(persian.Match(rest)))
 	if err != nil {
-		return time.Time{}, fmt.Errorf("jalali: cannot read date %q: %w", s, err)
+		return Reading{}, fmt.Errorf("jalali: cannot read date %q: %w", s, err)
 	}
 	y, m, day := d.Gregorian()
-	return time.Date(y, m, day, clock.hour, clock.min, clock.sec, 0, loc).UTC(), nil
+	return Reading{Time: time.Date(y, m, day, c.hour, c.min, c.sec, 0, loc).UTC(), HasClock: c.found}, nil
 }
 
-type clock struct{ hour, min, sec int }
+type clock struct {
+	hour, min, sec int
+	found          bool
+}
 
 // cutClock finds the first H:MM or H:MM:SS in text (ASCII digits) and
 // returns it with the text around it.
@@ -52,7 +68,7 @@ func cutClock(text string) (clock, string, error) {
 		if i-start < 1 || i-start > 2 || end-i-1 != 2 {
 			continue
 		}
-		c := clock{hour: atoi(text[start:i]), min: atoi(text[i+1 : end])}
+		c := clock{hour: atoi(text[start:i]), min: atoi(text[i+1 : end]), found: true}
 		if end < len(text) && text[end] == ':' {
 			if e := digitsAfter(text, end+1); e-end-1 == 2 {
 				c.sec = atoi(text[end+1 : e])

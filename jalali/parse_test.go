@@ -42,6 +42,16 @@ func TestParse(t *testing.T) {
 		{"no spaces around month", "۹خرداد۱۴۰۴", "2025-05-29T20:30:00Z"},
 		{"tir", "۱۵ تیر ۱۴۰۴ ۱۰:۰۰", "2025-07-06T06:30:00Z"},
 		{"summer before 2022 had DST", "۱ تیر ۱۴۰۰", "2021-06-21T19:30:00Z"},
+		// The forms of agencies' article pages (docs/profiles.md).
+		{"tasnim, arabic yeh, DST", "۱۲ ارديبهشت ۱۳۹۸ - ۱۶:۱۲", "2019-05-02T11:42:00Z"},
+		{"time first, ascii digits", "19:04 1398/02/11", "2019-05-01T14:34:00Z"},
+		{"numeric date then time", "۱۳۹۸/۰۲/۱۲ ۱۶:۱۲", "2019-05-02T11:42:00Z"},
+		{"weekday in front", "پنج‌شنبه ۱۲ اردیبهشت ۱۳۹۸ ساعت ۱۶:۱۲", "2019-05-02T11:42:00Z"},
+		{"arabic kaf and yeh", "۱ تير ۱۳۹۸ ، ۱۰:۰۰", "2019-06-22T05:30:00Z"},
+		{"mehr's comma", "۲۱ خرداد ۱۴۰۲، ۱۰:۱۵", "2023-06-11T06:45:00Z"},
+		{"tabnak with the gregorian day after", "تاریخ انتشار: ۳۰ تير ۱۳۹۷ - ۰۰:۲۰ 21 July 2018", "2018-07-20T19:50:00Z"},
+		{"yjc meta", "۱۳۹۸/۰۴/۲۱ - ۱۷:۲۱", "2019-07-12T12:51:00Z"},
+		{"metadata line", "کد خبر: d1Gjx زمان: 23:55 1398/02/26 بازدید: 25045", "2019-05-16T19:25:00Z"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -56,6 +66,28 @@ func TestParse(t *testing.T) {
 				t.Errorf("Parse(%q) = %s, want %s", tt.in, s, tt.want)
 			}
 		})
+	}
+}
+
+// TestReadClock: Read tells a day alone from a day with its time.
+func TestReadClock(t *testing.T) {
+	loc := tehran(t)
+	for in, want := range map[string]bool{
+		"۱۲ اردیبهشت ۱۳۹۸":         false,
+		"۱۲ اردیبهشت ۱۳۹۸ - ۰۰:۰۰": true,
+		"19:04 1398/02/11":         true,
+		"۱۳۹۸/۰۲/۱۲":               false,
+	} {
+		r, err := Read(in, loc)
+		if err != nil {
+			t.Fatalf("Read(%q): %v", in, err)
+		}
+		if r.HasClock != want {
+			t.Errorf("Read(%q).HasClock = %v, want %v", in, r.HasClock, want)
+		}
+		if p, _ := Parse(in, loc); !p.Equal(r.Time) {
+			t.Errorf("Read(%q) = %v, Parse %v", in, r.Time, p)
+		}
 	}
 }
 
@@ -74,6 +106,8 @@ func TestParseErrors(t *testing.T) {
 		{"۳۱ مهر ۱۴۰۴", "no such day 1404/07/31"},
 		{"1404/13/01", "no such day 1404/13/01"},
 		{"12 شهریور 2025", "year 2025 is not a Jalali year of news"},
+		{"۳۱ اسفند ۱۴۰۳", "no such day 1403/12/31"},
+		{"۳۰ اسفند ۱۴۰۴ - ۱۰:۰۰", "no such day 1404/12/30"},
 	}
 	for _, tt := range tests {
 		_, err := Parse(tt.in, loc)

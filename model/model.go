@@ -15,6 +15,8 @@ const (
 	ReasonLearned     = "learned"     // line seen in many articles of one outlet
 	ReasonMarker      = "marker"      // end marker or dateline
 	ReasonAttribution = "attribution" // "منبع: ..." line; becomes Article.Source
+	ReasonMetadata    = "metadata"    // page metadata line: "کد خبر: …", "بازدید: …"
+	ReasonTrailer     = "trailer"     // after the end marker: tag lists, read-more boxes, SEO headings
 )
 
 // Article is one page of an outlet. Raw holds the paragraphs exactly as

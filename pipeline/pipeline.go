@@ -9,7 +9,6 @@ package pipeline
 import (
 	"fmt"
 	"log/slog"
-	"regexp"
 	"sync"
 	"time"
 
@@ -91,13 +90,9 @@ func New(cfg *config.Config, st *store.Store, o Options) (*Pipeline, error) {
 	for _, o := range cfg.Outlets {
 		prof := cfg.Profiles[o.ID]
 		p.outlets[o.ID] = scrape.Outlet{ID: o.ID, Name: names[o.ID], BaseURL: o.BaseURL, Feeds: o.Feeds, Profile: prof}
-		r := dedupe.Rules{PromoMarkers: prof.PromoMarkers, EndMarkers: prof.EndMarkers, Outlets: byName, SponsoredMarkers: prof.SponsoredMarkers}
-		for _, d := range prof.Datelines {
-			re, err := regexp.Compile(d)
-			if err != nil {
-				return nil, fmt.Errorf("pipeline: outlet %s: dateline %q: %w", o.ID, d, err)
-			}
-			r.Datelines = append(r.Datelines, re)
+		r, err := dedupe.NewRules(prof, byName)
+		if err != nil {
+			return nil, fmt.Errorf("pipeline: outlet %s: %w", o.ID, err)
 		}
 		p.rules[o.ID] = r
 	}

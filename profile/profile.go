@@ -2,9 +2,11 @@
 // archive pages are, what its article URLs look like, which selectors hold
 // the title, body and date, and which lines it injects as promotion.
 //
-// Profiles are data. The built-in ones (isna, eghtesad24, generic) are YAML
-// files embedded from builtin/; a config may name a profile file instead, so
-// adding an outlet needs no Go code.
+// Profiles are data. The built-in ones are YAML files embedded from
+// builtin/; a config may name a profile file instead, so adding an outlet
+// needs no Go code. A profile may extend a built-in one (extends:), as
+// Eghtesad24 extends its CMS family, iransamaneh. docs/profiles.md
+// describes every key.
 package profile
 
 import (
@@ -15,6 +17,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -49,6 +52,13 @@ type Profile struct {
 	ID   string `yaml:"id"`
 	Name string `yaml:"name"`
 
+	// Extends names the built-in profile this one builds on. Its keys are
+	// the base's, each overridden by the key when this file sets it (an
+	// empty string too); the marker lists (promo, sponsored, end, metadata,
+	// datelines) are the base's followed by this file's. ID and Name are
+	// never inherited.
+	Extends string `yaml:"extends"`
+
 	// Feeds are RSS/Atom paths polled by crawl.
 	Feeds []string `yaml:"feeds"`
 
@@ -76,8 +86,13 @@ type Profile struct {
 	// (advertorial) of this outlet, in addition to the shared ones
 	// ("رپرتاژ"); such an article is stored but kept out of digests.
 	SponsoredMarkers []string `yaml:"sponsored_markers"`
-	// EndMarkers are whole paragraphs that end an article ("انتهای پیام").
+	// EndMarkers are whole paragraphs that end an article ("انتهای پیام"),
+	// in addition to the shared Persian agency conventions
+	// (docs/profiles.md); a desk code after a slash is allowed.
 	EndMarkers []string `yaml:"end_markers"`
+	// MetadataLines are labels of the page metadata lines this outlet
+	// prints inside its body ("کد خبر:"), in addition to the shared ones.
+	MetadataLines []string `yaml:"metadata_lines"`
 	// Datelines are regular expressions, matched on the display form at the
 	// start of the first paragraph or lead, whose match is cut as a marker
 	// ("اقتصاد۲۴-", "ایسنا/کرمان").
@@ -103,7 +118,8 @@ func (p *Profile) Location() *time.Location {
 }
 
 // Selectors are CSS selectors (goquery/cascadia syntax). Empty selectors
-// are skipped; a profile without Body uses readability extraction.
+// are skipped; a profile without Body is read by the generic reader
+// (docs/profiles.md).
 type Selectors struct {
 	Container string `yaml:"container"` // optional scope of every other selector
 	Title     string `yaml:"title"`
@@ -137,12 +153,19 @@ type Archive struct {
 
 // Builtin returns the embedded profile with the given id.
 func Builtin(id string) (*Profile, error) {
+	return builtinProfile(id, nil)
+}
+
+func builtinProfile(id string, chain []string) (*Profile, error) {
 	data, err := builtin.ReadFile("builtin/" + id + ".yaml")
-	if err != nil {
+	if err != nil || !validID.MatchString(id) {
 		return nil, fmt.Errorf("profile %q: no built-in profile of that name (built-in: %s)", id, strings.Join(BuiltinIDs(), ", "))
 	}
-	return Parse("builtin/"+id+".yaml", data)
+	return parse("builtin/"+id+".yaml", data, chain)
 }
+
+// validID keeps a built-in name from reaching outside builtin/.
+var validID = regexp.MustCompile(`^[a-z0-9_-]+$`)
 
 // BuiltinIDs lists the ids of the embedded profiles.
 func BuiltinIDs() []string {
@@ -168,17 +191,44 @@ func Load(ref string) (*Profile, error) {
 	return Parse(ref, data)
 }
 
-// Parse decodes a profile strictly (unknown keys are errors) and validates
-// its regular expressions and time zone. Errors read "FILE:LINE: message"
-// or "FILE: message".
+// maxExtends bounds a chain of profiles extending one another.
+const maxExtends = 4
+
+// Parse decodes a profile strictly (unknown keys are errors), resolves the
+// built-in profile it extends, and validates its regular expressions and
+// time zone. Errors read "FILE:LINE: message" or "FILE: message".
 func Parse(file string, data []byte) (*Profile, error) {
+	return parse(file, data, nil)
+}
+
+// parse is Parse within a chain of extended profiles (the ids met so far).
+func parse(file string, data []byte, chain []string) (*Profile, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, errors.New(strings.Join(yamlerr.Lines(file, err), "\n"))
 	}
+	var p Profile
+	var base ruleLists
+	var head struct {
+		Extends string `yaml:"extends"`
+	}
+	// Loosely: the strict decode below reports what else is wrong.
+	_ = root.Decode(&head)
+	if id := head.Extends; id != "" {
+		if slices.Contains(chain, id) || len(chain) >= maxExtends {
+			return nil, fmt.Errorf("%s: extends %q: a cycle or a chain longer than %d (%s)", file, id, maxExtends, strings.Join(append(chain, id), " → "))
+		}
+		parent, err := builtinProfile(id, append(chain, id))
+		if err != nil {
+			return nil, fmt.Errorf("%s: extends: %w", file, err)
+		}
+		p = *parent
+		p.ID, p.Name = "", ""
+		base = p.takeRuleLists()
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	var p Profile
+	// Decoding onto the base overrides only the keys this file sets.
 	if err := dec.Decode(&p); err != nil && !errors.Is(err, io.EOF) {
 		// Each problem names its key and what it wants, as in the config.
 		var lines []string
@@ -187,6 +237,37 @@ func Parse(file string, data []byte) (*Profile, error) {
 		}
 		return nil, errors.New(strings.Join(lines, "\n"))
 	}
+	p.prependRuleLists(base)
+	if problems := p.validate(file); len(problems) > 0 {
+		return nil, errors.New(strings.Join(problems, "\n"))
+	}
+	return &p, nil
+}
+
+// ruleLists are the lists a profile extends rather than replaces.
+type ruleLists struct {
+	promo, sponsored, end, metadata, datelines []string
+}
+
+// takeRuleLists returns p's marker lists and empties them.
+func (p *Profile) takeRuleLists() ruleLists {
+	l := ruleLists{p.PromoMarkers, p.SponsoredMarkers, p.EndMarkers, p.MetadataLines, p.Datelines}
+	p.PromoMarkers, p.SponsoredMarkers, p.EndMarkers, p.MetadataLines, p.Datelines = nil, nil, nil, nil, nil
+	return l
+}
+
+// prependRuleLists puts a base profile's marker lists before p's own.
+func (p *Profile) prependRuleLists(base ruleLists) {
+	p.PromoMarkers = slices.Concat(base.promo, p.PromoMarkers)
+	p.SponsoredMarkers = slices.Concat(base.sponsored, p.SponsoredMarkers)
+	p.EndMarkers = slices.Concat(base.end, p.EndMarkers)
+	p.MetadataLines = slices.Concat(base.metadata, p.MetadataLines)
+	p.Datelines = slices.Concat(base.datelines, p.Datelines)
+}
+
+// validate checks a decoded profile and loads its time zone; it returns
+// the problems found, each "FILE:LINE: message" or "FILE: message".
+func (p *Profile) validate(file string) []string {
 	var problems []string
 	if p.ID == "" {
 		problems = append(problems, file+":1: id is required")
@@ -212,6 +293,7 @@ func Parse(file string, data []byte) (*Profile, error) {
 	if c := p.Archive.Calendar; c != "" && c != "jalali" && c != "gregorian" {
 		problems = append(problems, fmt.Sprintf("%s: archive.calendar %q: want jalali or gregorian", file, c))
 	}
+	p.loc = nil
 	if p.Timezone != "" {
 		loc, err := time.LoadLocation(p.Timezone)
 		// "Local" would be the zone of whatever host runs the crawler.
@@ -220,8 +302,5 @@ func Parse(file string, data []byte) (*Profile, error) {
 		}
 		p.loc = loc
 	}
-	if len(problems) > 0 {
-		return nil, errors.New(strings.Join(problems, "\n"))
-	}
-	return &p, nil
+	return problems
 }

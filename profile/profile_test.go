@@ -9,7 +9,7 @@ import (
 
 func TestBuiltinProfilesLoad(t *testing.T) {
 	ids := BuiltinIDs()
-	if strings.Join(ids, ",") != "eghtesad24,generic,isna" {
+	if strings.Join(ids, ",") != "eghtesad24,generic,iransamaneh,isna,tasnim" {
 		t.Fatalf("built-in profiles = %v", ids)
 	}
 	for _, id := range ids {
@@ -35,6 +35,10 @@ func TestArticleURLPatterns(t *testing.T) {
 		{"eghtesad24", "/fa/news/312345/slug", true},
 		{"eghtesad24", "/fa/news/312345", true},
 		{"eghtesad24", "/fa/archive", false},
+		{"iransamaneh", "/fa/news/818242/درخواست-سپنتا", true},
+		{"tasnim", "/fa/news/1398/02/30/2015910/لیگ-قهرمانان-آسیا", true},
+		{"tasnim", "/fa/news/1398/02/30/2015910", true},
+		{"tasnim", "/fa/news/2015910", false},
 	}
 	for _, tt := range tests {
 		p, err := Builtin(tt.profile)

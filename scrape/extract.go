@@ -2,6 +2,7 @@ package scrape
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -21,7 +22,7 @@ import (
 )
 
 // ExtractError says which part of an article a page lacks, and which
-// selector failed to find it ("" when readability looked).
+// selector failed to find it ("" when the generic reader looked).
 type ExtractError struct {
 	URL      string
 	Part     string // "container", "title" or "body"
@@ -33,7 +34,7 @@ type ExtractError struct {
 func (e *ExtractError) Error() string {
 	switch {
 	case e.Selector == "":
-		return fmt.Sprintf("scrape: %s: no article %s (readability found none)", e.URL, e.Part)
+		return fmt.Sprintf("scrape: %s: no article %s (the generic reader found none)", e.URL, e.Part)
 	case e.Empty:
 		return fmt.Sprintf("scrape: %s: no article %s (selector %q matched only empty elements)", e.URL, e.Part, e.Selector)
 	}
@@ -41,41 +42,78 @@ func (e *ExtractError) Error() string {
 }
 
 // Extract reads an article out of an HTML page with the profile's
-// selectors, or by readability when the profile has no body selector. Every
-// text comes back in display form; paragraphs are raw (nothing cleaned).
-// The published time, in UTC, comes from the date_meta element (ISO 8601)
-// or else the visible Jalali date, both read in the profile's zone
-// (Profile.Location); it stays zero when the page has neither, for the
-// caller to fill in. URL is pageURL as given, and Outlet is left empty.
+// selectors, or with the generic reader when the profile has no body
+// selector (docs/profiles.md). Every text comes back in display form;
+// paragraphs are raw (nothing cleaned).
+//
+// The published time, in UTC, is the date printed beside the headline
+// (the profile's date selector, else the one nearest the headline) or the
+// page's metadata (the profile's date_meta, else article:published_time,
+// itemprop datePublished or JSON-LD); when both exist and disagree, the
+// printed one wins. Both are read in the profile's zone
+// (Profile.Location). It stays zero when the page has no date, for the
+// caller to fill in and mark as guessed. URL is pageURL as given, and
+// Outlet is left empty.
 func Extract(p *profile.Profile, pageURL string, body []byte) (model.Article, error) {
 	if !utf8.Valid(body) {
 		body = bytes.ToValidUTF8(body, []byte("\uFFFD"))
 	}
 	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
+	if err != nil && strings.Contains(err.Error(), "open stack of elements") {
+		// Nested deeper than the parser takes: read it flattened.
+		doc, err = goquery.NewDocumentFromReader(bytes.NewReader(flatten(body)))
+	}
 	if err != nil {
 		return model.Article{}, fmt.Errorf("scrape: %s: parse HTML: %w", pageURL, err)
 	}
-	var a model.Article
+	var (
+		a        model.Article
+		headline *html.Node
+		pt       pageTimes
+		loc      = p.Location()
+		pg       *page // laid out when needed: the selectors' path rarely needs it
+	)
 	if p.Selectors.Body == "" {
-		a, err = extractReadable(doc, pageURL)
+		pg = newPage(doc)
+		a, headline, err = pg.extractGeneric(pageURL)
+		var ee *ExtractError
+		if errors.As(err, &ee) && ee.Part == "body" {
+			a, err = extractReadable(doc, pageURL)
+		}
 	} else {
-		a, err = extractSelected(p.Selectors, doc, pageURL, p.Location())
+		a, headline, pt, err = extractSelected(p.Selectors, doc, pageURL, loc)
 	}
 	if err != nil {
 		return model.Article{}, err
 	}
 	a.URL = pageURL
-	if t, ok := metaTime(doc, p.Selectors.DateMeta, p.Location()); ok {
-		a.Published = t
+	if !pt.hasVisible && headline != nil {
+		if pg == nil {
+			pg = newPage(doc)
+		}
+		pt.visible, _, pt.hasVisible = pg.visibleDate(headline, loc)
 	}
+	if p.Selectors.DateMeta != "" {
+		pt.meta, pt.hasMeta = metaTime(doc, p.Selectors.DateMeta, loc)
+	}
+	// The page's other metadata only when the printed date leaves the time
+	// open: looking costs a walk of the page per place and a JSON decode.
+	if !pt.hasMeta && (!pt.hasVisible || !pt.visible.HasClock) {
+		pt.meta, pt.hasMeta = metaTime(doc, "", loc)
+	}
+	a.Published, _ = pt.published(loc)
 	return a, nil
 }
 
-func extractSelected(sel profile.Selectors, doc *goquery.Document, pageURL string, loc *time.Location) (model.Article, error) {
+// extractSelected reads an article with a profile's selectors. It returns
+// the headline element for the date finder, and the date its date
+// selector reads.
+func extractSelected(sel profile.Selectors, doc *goquery.Document, pageURL string, loc *time.Location) (model.Article, *html.Node, pageTimes, error) {
+	var pt pageTimes
 	scope := doc.Selection
 	if sel.Container != "" {
 		if scope = doc.Find(sel.Container).First(); scope.Length() == 0 {
-			return model.Article{}, &ExtractError{URL: pageURL, Part: "container", Selector: sel.Container}
+			return model.Article{}, nil, pt, &ExtractError{URL: pageURL, Part: "container", Selector: sel.Container}
 		}
 	}
 	a := model.Article{
@@ -85,7 +123,7 @@ func extractSelected(sel profile.Selectors, doc *goquery.Document, pageURL strin
 	}
 	titles := scope.Find(sel.Title)
 	if a.Title = text(titles.First()); a.Title == "" {
-		return model.Article{}, &ExtractError{URL: pageURL, Part: "title", Selector: sel.Title, Empty: titles.Length() > 0}
+		return model.Article{}, nil, pt, &ExtractError{URL: pageURL, Part: "title", Selector: sel.Title, Empty: titles.Length() > 0}
 	}
 	paras := scope.Find(sel.Body)
 	paras.Each(func(_ int, s *goquery.Selection) {
@@ -94,19 +132,21 @@ func extractSelected(sel profile.Selectors, doc *goquery.Document, pageURL strin
 		}
 	})
 	if len(a.Raw) == 0 {
-		return model.Article{}, &ExtractError{URL: pageURL, Part: "body", Selector: sel.Body, Empty: paras.Length() > 0}
+		return model.Article{}, nil, pt, &ExtractError{URL: pageURL, Part: "body", Selector: sel.Body, Empty: paras.Length() > 0}
 	}
 	// A breadcrumb yields several links, most general first, as feeds
 	// write categories ("اقتصادی > بورس").
 	a.Section = strings.Join(distinctTexts(scope.Find(sel.Section)), " > ")
 	if sel.Date != "" {
-		if t, err := jalali.Parse(text(scope.Find(sel.Date).First()), loc); err == nil {
-			a.Published = t.UTC()
+		if r, err := jalali.Read(text(scope.Find(sel.Date).First()), loc); err == nil {
+			pt.visible, pt.hasVisible = r, true
 		}
 	}
-	return a, nil
+	return a, titles.Get(0), pt, nil
 }
 
+// extractReadable reads the body by readability extraction, when the
+// generic reader finds no paragraphs.
 func extractReadable(doc *goquery.Document, pageURL string) (model.Article, error) {
 	u, err := url.Parse(pageURL)
 	if err != nil {
@@ -138,42 +178,7 @@ func extractReadable(doc *goquery.Document, pageURL string) (model.Article, erro
 	if lead := persian.Display(collapse(art.Excerpt())); lead != a.Raw[0] {
 		a.RawLead = lead
 	}
-	if t, err := art.PublishedTime(); err == nil {
-		a.Published = t.UTC()
-	}
 	return a, nil
-}
-
-// metaTime reads the ISO 8601 time in the content (or datetime) attribute
-// of the first element selector matches anywhere in the page: such meta
-// elements live in <head>, outside any article container. Times without a
-// zone are in loc.
-func metaTime(doc *goquery.Document, selector string, loc *time.Location) (time.Time, bool) {
-	if selector == "" {
-		return time.Time{}, false
-	}
-	el := doc.Find(selector).First()
-	v, ok := el.Attr("content")
-	if !ok {
-		v = el.AttrOr("datetime", "")
-	}
-	v = strings.TrimSpace(v)
-	// The forms of ISO 8601 met in article:published_time.
-	layouts := []string{
-		time.RFC3339Nano,
-		"2006-01-02T15:04:05Z0700",
-		"2006-01-02T15:04Z07:00",
-		"2006-01-02T15:04:05",
-		"2006-01-02T15:04",
-		"2006-01-02 15:04:05",
-		"2006-01-02",
-	}
-	for _, layout := range layouts {
-		if t, err := time.ParseInLocation(layout, v, loc); err == nil {
-			return t.UTC(), true
-		}
-	}
-	return time.Time{}, false
 }
 
 // distinctTexts returns the non-empty texts of s in order, each once.

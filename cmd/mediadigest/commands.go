@@ -129,6 +129,13 @@ func checkCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		if cfg.Mail.Transport == "smtp" && cfg.Mail.SMTP.PasswordEnv != "" && cfg.Mail.SMTP.Password() == "" {
 			fmt.Fprintf(e.stdout, "warning: $%s is not set in this environment; SMTP will try without a password\n", cfg.Mail.SMTP.PasswordEnv)
 		}
+		if h := cfg.HTTP; (h.SecretEnv != "" || h.SecretFile != "") && h.Secrets() == nil {
+			where := "$" + h.SecretEnv + " is not set in this environment"
+			if h.SecretEnv == "" {
+				where = h.SecretFile + " is missing or empty"
+			}
+			fmt.Fprintf(e.stdout, "warning: %s; serve will not serve the desk and the subscription pages, and digests will not link to them\n", where)
+		}
 		return nil
 	}
 }

@@ -47,6 +47,7 @@ var commands = []command{
 	{"crawl", "[-outlet ID]...", "one pass over the outlets' feeds now", crawlCmd},
 	{"backfill", "-outlet ID -from DATE [-to DATE]", "walk an outlet's archive day by day (resumable)", backfillCmd},
 	{"extract", "-outlet ID URL|FILE", "extract one page and print its article JSON", extractCmd},
+	{"profile", "suggest [-outlet ID] URL|FILE…", "propose an outlet's profile from three or more of its article pages", profileCmd},
 	{"reprocess", "[-outlet ID]", "re-extract stored raw pages with the current profiles", reprocessCmd},
 	{"export", "[-since T] [-until T] [-outlet ID]", "print stored articles as JSON Lines", exportCmd},
 	{"digest", "[-date DATE] [-subscriber EMAIL] [-format F] [-out DIR] [-send]", "build or write a day's digest, or send what is new", digestCmd},
