@@ -676,3 +676,20 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 	}
 }
+
+// TestServerTimeouts: the HTTP server cuts off a client that sends or
+// reads slowly, or keeps an idle connection open, within half a minute.
+func TestServerTimeouts(t *testing.T) {
+	srv := newServer(http.NotFoundHandler())
+	for name, d := range map[string]time.Duration{
+		"ReadHeaderTimeout": srv.ReadHeaderTimeout, "ReadTimeout": srv.ReadTimeout,
+		"WriteTimeout": srv.WriteTimeout, "IdleTimeout": srv.IdleTimeout,
+	} {
+		if d <= 0 || d > time.Minute {
+			t.Errorf("%s = %v, want a bound of at most a minute", name, d)
+		}
+	}
+	if srv.IdleTimeout > 30*time.Second {
+		t.Errorf("IdleTimeout = %v: an idle keep-alive connection stays open longer than 30 s", srv.IdleTimeout)
+	}
+}

@@ -26,7 +26,7 @@ func testConfig(t *testing.T, name, text string, args ...any) *config.Config {
 }
 
 // testStore opens cfg's store, closed when the test ends.
-func testStore(t *testing.T, cfg *config.Config) *store.Store {
+func testStore(t testing.TB, cfg *config.Config) *store.Store {
 	t.Helper()
 	st, err := store.Open(t.Context(), cfg.Store)
 	if err != nil {

@@ -1,14 +1,18 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"mediadigest/model"
 	"mediadigest/sampleoutlets"
+	"mediadigest/store"
 )
 
 func writeConfig(t *testing.T, y string) string {
@@ -165,5 +169,62 @@ func TestCrawlBlockedOutlet(t *testing.T) {
 	code, out, _ = runCmd(t, "export", "-config", cfg)
 	if code != 0 || out != "" {
 		t.Errorf("a challenge page was stored as an article: %q", out)
+	}
+}
+
+// TestExportUnderived: an article stored by a crawl killed before its
+// derived-views pass exports with its raw paragraphs and "derived": false,
+// never "paragraphs": null; empty lists are [], and an unknown -outlet is
+// refused.
+func TestExportUnderived(t *testing.T) {
+	cfg := writeConfig(t, strings.Replace(minimal, "BASE", "https://www.isna.ir", 1))
+	st, err := store.Open(t.Context(), filepath.Join(filepath.Dir(cfg), "md.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &model.Article{URL: "https://www.isna.ir/news/1405090501372/", Outlet: "isna", Title: "سهمیه بنزین آذرماه واریز شد",
+		Published: testClock().Now().Add(-time.Hour), Raw: []string{"سهمیه بنزین آذرماه به کارت‌های سوخت واریز شد."}}
+	if _, err := st.UpsertArticle(t.Context(), a, nil); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	code, out, errs := runCmd(t, "export", "-config", cfg)
+	if code != 0 {
+		t.Fatalf("export: exit %d\n%s", code, errs)
+	}
+	for _, want := range []string{`"derived":false`, `"paragraphs":["سهمیه بنزین آذرماه به کارت‌های سوخت واریز شد."]`, `"removed":[]`, `"tags":[]`, `"topics":[]`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("export lacks %s:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "null") {
+		t.Errorf("export prints null:\n%s", out)
+	}
+	if code, _, errs := runCmd(t, "export", "-config", cfg, "-outlet", "tabnak"); code != 2 || !strings.Contains(errs, `unknown outlet "tabnak"`) {
+		t.Errorf("export -outlet tabnak: exit %d, %s; want 2 naming the outlet", code, errs)
+	}
+}
+
+// TestSendEverythingDue: `digest -send` to 1,500 subscribers sends all
+// 1,500, batch after batch, and exits 0 (it once stopped after its first
+// 1,000 and said the rest were due later).
+func TestSendEverythingDue(t *testing.T) {
+	var subs strings.Builder
+	for i := range 1500 {
+		fmt.Fprintf(&subs, "  - email: reader%04d@example.com\n", i)
+	}
+	cfg := writeConfig(t, `store: "{DIR}/md.db"
+outlets:
+  - {id: isna, profile: isna, base_url: "https://www.isna.ir"}
+subscribers:
+`+subs.String()+`mail: {transport: file, dir: "{DIR}/outbox"}
+`)
+	code, out, errs := runCmd(t, "digest", "-config", cfg, "-date", "1405/09/05", "-send")
+	if code != 0 || !strings.Contains(out, "queued 1500, sent 1500, to retry 0, failed 0") {
+		t.Errorf("digest -send: exit %d\n%s%s", code, out, errs)
+	}
+	files, err := filepath.Glob(filepath.Join(filepath.Dir(cfg), "outbox", "*.eml"))
+	if err != nil || len(files) != 1500 {
+		t.Errorf("%d digests written, %v; want 1500", len(files), err)
 	}
 }

@@ -250,6 +250,11 @@ func exportCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			return err
 		}
 		defer a.Close()
+		if *outlet != "" {
+			if _, err := a.pipe.Outlet(*outlet); err != nil {
+				return usageError{err}
+			}
+		}
 		q := store.ArticleQuery{Outlet: *outlet}
 		if q.Since, err = parseTime(*since, a.cfg.Location, false); err != nil {
 			return usagef("-since: %v", err)
@@ -264,13 +269,40 @@ func exportCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		w := bufio.NewWriter(e.stdout)
 		err = a.store.ForEachArticle(ctx, q, func(art *model.Article) error {
 			art.Titles = edited[art.ID]
-			return writeJSON(w, art, false)
+			return writeJSON(w, exported(art), false)
 		})
 		if ferr := w.Flush(); err == nil {
 			err = ferr
 		}
 		return err
 	}
+}
+
+// exportedArticle is an article as export prints it: an article whose
+// derived views the pass has not computed yet (a crawl killed before its
+// pass) shows its raw paragraphs, marked "derived": false.
+type exportedArticle struct {
+	*model.Article
+	Derived *bool `json:"derived,omitempty"`
+}
+
+func exported(a *model.Article) exportedArticle {
+	out := exportedArticle{Article: a}
+	if a.Story == "" {
+		derived := false
+		out.Derived = &derived
+		a.Clean = model.Clean{Lead: a.RawLead, Paragraphs: a.Raw}
+	}
+	// Lists print as [] when empty, never null.
+	for _, l := range []*[]string{&a.Tags, &a.Topics, &a.Paragraphs} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
+	if a.Removed == nil {
+		a.Removed = []model.Removed{}
+	}
+	return out
 }
 
 // parseTime reads RFC 3339 or a day (Gregorian or Jalali) in loc; a day as
