@@ -212,7 +212,7 @@ type Score struct {
 }
 
 // Compare scores got against want on the multisets of their words in
-// matching form (SPEC §5), so spelling variants a display normalisation
+// matching form (docs/cleaning.md), so spelling variants a display normalisation
 // folds (Arabic yeh, digits, ZWNJ) count as equal.
 func Compare(got, want string) Score {
 	g, w := tokens(got), tokens(want)

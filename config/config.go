@@ -1,5 +1,5 @@
 // Package config reads and validates the mediadigest YAML configuration
-// (SPEC §3). Decoding is strict: an unknown key or a bad value is an error
+// (docs/configuration.md). Decoding is strict: an unknown key or a bad value is an error
 // that names the file and line, so `mediadigest check` can print one line
 // per problem.
 package config
@@ -23,7 +23,7 @@ import (
 )
 
 // Config is the whole configuration. Zero fields are filled with the
-// defaults of SPEC §3 by Load.
+// defaults of docs/configuration.md by Load.
 type Config struct {
 	Timezone    string        `yaml:"timezone"`
 	Store       string        `yaml:"store"`
@@ -293,7 +293,7 @@ func Parse(file string, data []byte) (*Config, error) {
 	return cfg, nil
 }
 
-// defaults returns a config holding SPEC §3's defaults. The file is decoded
+// defaults returns a config holding docs/configuration.md's defaults. The file is decoded
 // on top of it, so a key the file leaves out keeps its default while a key
 // it sets — even to zero, like `delay: 0s` or `retries: 0` — is kept as set.
 func defaults(file string) *Config {

@@ -1,4 +1,4 @@
-// Package dedupe computes the clean view of an article (SPEC §7), learns the
+// Package dedupe computes the clean view of an article (docs/cleaning.md), learns the
 // promo lines an outlet repeats in many articles, and groups the copies of
 // one text published by several outlets into stories.
 //
@@ -93,7 +93,7 @@ func Sponsored(kicker, title string, r Rules) bool {
 type Learned func(key string) bool
 
 // Clean computes the clean view of an article from its raw paragraphs
-// (display form), as SPEC §7 defines it.
+// (display form), as docs/cleaning.md defines it.
 //
 // Empty paragraphs (nothing visible) are dropped without a record. Every
 // other paragraph is kept or removed, the first rule that applies deciding

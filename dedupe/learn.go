@@ -10,7 +10,7 @@ import (
 )
 
 // LearnPolicy says when a paragraph repeated across an outlet's articles is
-// a promo line of that outlet (SPEC §7). Zero fields take the defaults of
+// a promo line of that outlet (docs/cleaning.md). Zero fields take the defaults of
 // DefaultLearnPolicy.
 type LearnPolicy struct {
 	// MinArticles is how many distinct articles must carry the paragraph
@@ -25,7 +25,7 @@ type LearnPolicy struct {
 	MaxRunes int
 }
 
-// DefaultLearnPolicy returns the policy of SPEC §7: 3 articles within 30
+// DefaultLearnPolicy returns the policy of docs/cleaning.md: 3 articles within 30
 // days, keys of at most 200 runes.
 func DefaultLearnPolicy() LearnPolicy {
 	return LearnPolicy{MinArticles: 3, Window: 30 * 24 * time.Hour, MaxRunes: 200}

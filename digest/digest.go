@@ -1,5 +1,5 @@
 // Package digest builds the digest one subscriber gets for one window of
-// time (SPEC §8) and renders it as HTML, plain text and JSON.
+// time (docs/formats.md) and renders it as HTML, plain text and JSON.
 //
 // Building is pure: it takes stories already clustered and classified and
 // decides what the subscriber sees and in which order. Rendering uses the
@@ -80,7 +80,7 @@ type held struct {
 	shown model.DigestStory
 }
 
-// NewBuilder prepares the digests of win over stories (SPEC §8). Only
+// NewBuilder prepares the digests of win over stories (docs/formats.md). Only
 // stories the window holds count (model.Window.Holds). Within a topic,
 // stories carried by more outlets come first, then newer ones, then by URL
 // so that equal inputs give equal digests.
@@ -138,7 +138,7 @@ func (b *Builder) For(sub Subscriber) model.Digest {
 	return d
 }
 
-// JSON encodes d in the shape of SPEC §8, indented by two spaces. HTML
+// JSON encodes d in the shape of docs/formats.md, indented by two spaces. HTML
 // characters stay as they are: the JSON is read by scripts, not browsers.
 func JSON(d model.Digest) ([]byte, error) {
 	var b bytes.Buffer

@@ -10,7 +10,7 @@ import (
 	"mediadigest/persian"
 )
 
-// Parse reads a visible date as news sites print it (SPEC §4), with Persian
+// Parse reads a visible date as news sites print it (docs/configuration.md#the-built-in-profiles), with Persian
 // or ASCII digits, in loc (Tehran time), and returns it in UTC.
 //
 // It reads a clock time H:MM or H:MM:SS anywhere (midnight when there is

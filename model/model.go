@@ -8,7 +8,7 @@ package model
 
 import "time"
 
-// Removal reasons, as named in SPEC §6.
+// Removal reasons, as named in docs/formats.md.
 const (
 	ReasonDuplicate   = "duplicate"   // same paragraph earlier in the article
 	ReasonPromo       = "promo"       // read-more marker line or its link
@@ -92,7 +92,7 @@ func (s Story) Outlets() int {
 
 // Window is a half-open interval [From, To) of time. Basis says which time
 // of a story must fall inside it: its headline's published time (a day's
-// digest, SPEC §8), or when the story arrived (a scheduled digest, which
+// digest, docs/formats.md), or when the story arrived (a scheduled digest, which
 // must also carry what was published before its start but crawled after
 // the previous digest went out).
 type Window struct {
@@ -140,7 +140,7 @@ func (a *Article) Arrival() time.Time {
 }
 
 // Digest is the content of one mail for one subscriber and one window, in
-// the shape of SPEC §8 when encoded as JSON.
+// the shape of docs/formats.md when encoded as JSON.
 type Digest struct {
 	Date       string        `json:"date"`        // Gregorian date of the window's day, YYYY-MM-DD
 	JalaliDate string        `json:"jalali_date"` // e.g. "1405/09/06"
@@ -188,7 +188,7 @@ type AlsoLink struct {
 }
 
 // Topic is an analyst-defined group of stories, matched by keywords
-// (SPEC §8).
+// (docs/formats.md).
 type Topic struct {
 	ID       string   `yaml:"id" json:"id"`
 	Name     string   `yaml:"name" json:"name"`

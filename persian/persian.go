@@ -1,10 +1,10 @@
-// Package persian normalises Persian text into the two forms of SPEC §5.
+// Package persian normalises Persian text into the two forms of docs/cleaning.md.
 //
 // The display form is what mediadigest stores and mails: the text as the
 // outlet wrote it, minus the encoding noise that makes equal words differ
 // byte for byte. The matching form is for comparison only (hashes, keywords,
 // similarity) and is never shown. Key is the matching form without spaces,
-// so that `مهم‌ترین`, `مهم ترین` and `مهمترین` are one key (SPEC §7).
+// so that `مهم‌ترین`, `مهم ترین` and `مهمترین` are one key (docs/cleaning.md).
 //
 // Display applies these rules:
 //
@@ -38,7 +38,7 @@
 //	U+064B–U+065F, U+0670 (diacritics, hamza     removed; so هٔ (ه U+0654) → ه
 //	  above U+0654, madda U+0653)
 //	ة U+0629, ۀ U+06C0                           ه U+0647
-//	أ U+0623, إ U+0625, ٱ U+0671                 ا U+0627 (آ U+0622 is kept: SPEC §5 lists
+//	أ U+0623, إ U+0625, ٱ U+0671                 ا U+0627 (آ U+0622 is kept: docs/cleaning.md lists
 //	                                               only these three, and آ is a letter of
 //	                                               its own in Persian: آب is not اب)
 //	ؤ U+0624                                     و U+0648 (ئ U+0626 is kept)
@@ -73,7 +73,7 @@ const (
 	bismillah = "بسم الله الرحمن الرحیم"
 )
 
-// Display returns the display form of s (SPEC §5; the package comment lists
+// Display returns the display form of s (docs/cleaning.md; the package comment lists
 // every rule).
 func Display(s string) string {
 	if isDisplay(s) {
@@ -202,12 +202,12 @@ func isInvisible(r rune) bool {
 	return unicode.IsControl(r) && !unicode.IsSpace(r)
 }
 
-// Match returns the matching form of s (SPEC §5): words separated by single
+// Match returns the matching form of s (docs/cleaning.md): words separated by single
 // spaces.
 func Match(s string) string { return fold(Display(s), ' ') }
 
 // Key returns the matching form of s with every space removed: the identity
-// of a paragraph for duplicate and learned-line detection (SPEC §7).
+// of a paragraph for duplicate and learned-line detection (docs/cleaning.md).
 func Key(s string) string { return fold(Display(s), 0) }
 
 // Forms returns Match(s) and Key(s), folding s once where it can: the key

@@ -105,7 +105,7 @@ func TestMatch(t *testing.T) {
 }
 
 func TestKeyEqualsSpacingVariants(t *testing.T) {
-	// Variants seen in the sample article and named by SPEC §5 and §7.
+	// Variants seen in the sample article and named by docs/cleaning.md.
 	groups := [][]string{
 		{"مهم\u200cترین", "مهم ترین", "مهمترین"},
 		{"رئیس\u200cجمهور", "رئيس جمهور", "رئیسجمهور", "رئیس\u00a0جمهور"},
@@ -169,7 +169,7 @@ func TestASCIIDigits(t *testing.T) {
 }
 
 // externalCase is one upstream normaliser test kept because its expectation
-// agrees with SPEC §5; testdata/external_differences.md lists the dropped ones.
+// agrees with docs/cleaning.md; testdata/external_differences.md lists the dropped ones.
 type externalCase struct {
 	Source   string `json:"source"`
 	Function string `json:"function"`

@@ -80,7 +80,7 @@ type Profile struct {
 	Selectors Selectors `yaml:"selectors"`
 
 	// PromoMarkers start read-more lines particular to this outlet, in
-	// addition to the markers every outlet shares (SPEC §7).
+	// addition to the markers every outlet shares (docs/cleaning.md).
 	PromoMarkers []string `yaml:"promo_markers"`
 	// SponsoredMarkers start the kicker or title of a paid article
 	// (advertorial) of this outlet, in addition to the shared ones

@@ -47,7 +47,7 @@ func parse(t *testing.T, name string) *goquery.Document {
 	return doc
 }
 
-// scope applies the profile's container, as SPEC §4 selectors are read
+// scope applies the profile's container, as docs/configuration.md#the-built-in-profiles selectors are read
 // inside it.
 func scope(doc *goquery.Document, p *profile.Profile) *goquery.Selection {
 	if p.Selectors.Container == "" {
@@ -211,7 +211,7 @@ func bodyParagraphs(t *testing.T, id, name string) (paras []string, links []int)
 }
 
 // TestSpecialCases checks the cases testdata/outlets/README.md promises,
-// in the forms the cleaning stage compares (SPEC §5, §7).
+// in the forms the cleaning stage compares (docs/cleaning.md).
 func TestSpecialCases(t *testing.T) {
 	const (
 		egh     = "testdata/outlets/eghtesad24/fa/news/"

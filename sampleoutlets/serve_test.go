@@ -84,7 +84,7 @@ func twoDigits(n int) string { return strconv.Itoa(n/10) + strconv.Itoa(n%10) }
 
 // archiveLinks returns the article links of one archive page, absolute, in
 // page order: the profile's item selector, or every link matching the
-// article URL pattern when the profile has none (Eghtesad24, SPEC §4).
+// article URL pattern when the profile has none (Eghtesad24, docs/configuration.md#the-built-in-profiles).
 func archiveLinks(t *testing.T, pageURL, body string, p *profile.Profile) []string {
 	t.Helper()
 	doc, err := goquery.NewDocumentFromReader(strings.NewReader(body))

@@ -34,7 +34,7 @@ const (
 // the title history. The clean view, topics and story are left alone: they
 // are derived data, written by SaveDerived.
 //
-// keys are the paragraph keys (SPEC §7, persian.Key form) of a.Raw;
+// keys are the paragraph keys (docs/cleaning.md, persian.Key form) of a.Raw;
 // duplicates and empty keys are ignored. They are stored as their
 // persian.KeyHash and length, and replace the article's stored keys
 // whenever they differ, even for an unchanged article, so improved
@@ -471,7 +471,7 @@ func (s *Store) SaveDerived(ctx context.Context, updates []Derived) error {
 // articles of the outlet, by its persian.KeyHash, its length and the
 // published times of those articles, oldest first. A key of a single
 // stored article is left out: it cannot reach the learned-line threshold
-// of SPEC §7 (3 articles) even together with an article not yet stored,
+// of docs/cleaning.md (3 articles) even together with an article not yet stored,
 // and keeping it would load every paragraph of the outlet into memory.
 func (s *Store) KeyOccurrences(ctx context.Context, outlet string) (map[uint64]model.KeyUse, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT hash, runes, published FROM (

@@ -1,10 +1,10 @@
 // Package topics assigns stories to the analysts' topics by keywords
-// (SPEC §8).
+// (docs/cleaning.md).
 //
 // # Matching
 //
 // Keywords and texts are compared in the matching form of package persian
-// (SPEC §5), so letter variants (ي/ی, ك/ک), diacritics, digits (۱۴۰۵ =
+// (docs/cleaning.md), so letter variants (ي/ی, ك/ک), diacritics, digits (۱۴۰۵ =
 // 1405), punctuation and Latin case do not matter, and ZWNJ is a space.
 // A keyword matches whole words: it must start at the start of a word of
 // the text and end at the end of one, or be followed within that word by
@@ -203,7 +203,7 @@ func matchAt(words []string, i int, key string) bool {
 }
 
 // isSuffix reports whether s may follow a keyword inside the same word
-// (SPEC §8); nothing may, too.
+// (docs/cleaning.md); nothing may, too.
 func isSuffix(s string) bool {
 	switch s {
 	case "", "ها", "های", "هایی", "ی", "ای", "تر", "ترین":

@@ -16,7 +16,7 @@ func TestKeywordMatching(t *testing.T) {
 		keyword, text string
 		hits          int
 	}{
-		// Whole words and the SPEC §8 suffixes.
+		// Whole words and the docs/cleaning.md suffixes.
 		{"نفت", "قیمت نفت بالا رفت", 1},
 		{"نفت", "صادرات نفتی", 1},
 		{"نفت", "نفت\u200cها", 1},

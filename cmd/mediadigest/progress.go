@@ -65,7 +65,7 @@ func (l *logProgress) Day(day jalali.Date, st scrape.Stats, skipped bool) {
 
 func (l *logProgress) Done() {}
 
-// printStats prints one line per outlet: the crawl summary of SPEC §2, and
+// printStats prints one line per outlet: the crawl summary of docs/operations.md, and
 // one line per failure reason.
 func printStats(w io.Writer, stats []scrape.Stats) {
 	for _, s := range stats {

@@ -3,7 +3,7 @@
 // cleaner keeps of each, and serves them as the outlets' sites on loopback:
 // the test bed of the extraction and pipeline benchmarks (BENCHMARKS.md).
 //
-// Pages use the markup of the sample outlets (SPEC §4, the templates of
+// Pages use the markup of the sample outlets (docs/configuration.md#the-built-in-profiles, the templates of
 // sampleoutlets/internal/gen) and the text of published Persian news
 // (pool.txt), with what outlets inject at realistic rates: read-more
 // lines, Eghtesad24's Telegram channel line, datelines, ISNA's end marker,

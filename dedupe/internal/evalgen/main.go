@@ -1,5 +1,5 @@
 // Command evalgen writes the evaluation set of story detection: labelled
-// pairs of articles that are, or are not, one story (SPEC §7).
+// pairs of articles that are, or are not, one story (docs/cleaning.md).
 //
 // It reads base texts from a directory (one article a file, one paragraph a
 // line; NAME-1.txt and NAME-2.txt are two different reports on one subject

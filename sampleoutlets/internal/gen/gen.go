@@ -2,7 +2,7 @@
 // description of their articles, articles.yaml, so that an article's page,
 // its feed items and its archive entry always agree on URL, title and time.
 //
-// The pages imitate the markup of the real sites (SPEC §4): ISNA's Nastooh
+// The pages imitate the markup of the real sites (docs/configuration.md#the-built-in-profiles): ISNA's Nastooh
 // CMS and Eghtesad24's IranSamaneh CMS, with menus, sidebars, scripts and
 // ad slots around the article. Jalali dates are computed with
 // go-persian-calendar rather than mediadigest/jalali on purpose: fixtures are
@@ -202,7 +202,7 @@ var (
 	eghID  = regexp.MustCompile(`^\d{6}$`)
 )
 
-// validate holds an article to the facts of SPEC §4 and to the brief's
+// validate holds an article to the facts of docs/configuration.md#the-built-in-profiles and to the brief's
 // article shape (4–10 paragraphs), so a typo in articles.yaml fails loudly.
 func validate(a *Article) error {
 	where := fmt.Sprintf("gen: article %s", a.ID)

@@ -36,7 +36,7 @@ CREATE TABLE article_titles (
 );
 CREATE INDEX article_titles_article ON article_titles (article_id);
 
--- Which article contains which paragraph key (SPEC §7), for learned promo
+-- Which article contains which paragraph key (docs/cleaning.md), for learned promo
 -- lines. outlet and published are copied from the article so the lookup
 -- "articles of this outlet containing this key" needs no join.
 CREATE TABLE paragraph_keys (
@@ -94,7 +94,7 @@ CREATE TABLE backfill_days (
     PRIMARY KEY (outlet, day)
 ) WITHOUT ROWID;
 
--- One row per subscriber and window (SPEC §9), created before sending.
+-- One row per subscriber and window (docs/windows.md), created before sending.
 CREATE TABLE outbox (
     id          INTEGER PRIMARY KEY,
     key         TEXT    NOT NULL UNIQUE,
