@@ -14,6 +14,7 @@ import (
 	"mediadigest/config"
 	"mediadigest/delivery"
 	"mediadigest/digest"
+	"mediadigest/jalali"
 	"mediadigest/model"
 	"mediadigest/sampleoutlets"
 	"mediadigest/scrape"
@@ -29,20 +30,7 @@ func demoCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		if err != nil {
 			return err
 		}
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("demo: %w", err)
-		}
-		// The sample outlets get new loopback ports on every run, and the
-		// ports are part of the stored URLs: start from an empty store.
-		for _, f := range []string{"demo.db", "demo.db-wal", "demo.db-shm"} {
-			if err := os.Remove(filepath.Join(dir, f)); err != nil && !os.IsNotExist(err) {
-				return fmt.Errorf("demo: %w", err)
-			}
-		}
-		if err := os.RemoveAll(filepath.Join(dir, "outbox")); err != nil {
-			return fmt.Errorf("demo: %w", err)
-		}
-		if err := writeSecret(filepath.Join(dir, "secret")); err != nil {
+		if err := resetDemo(dir); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
 		srv, err := sampleoutlets.Start(e.clock.Now())
@@ -50,8 +38,6 @@ func demoCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			return fmt.Errorf("demo: start sample outlets: %w", err)
 		}
 		defer srv.Close()
-		// The sample outlets' later day, yesterday: the day the demo digests.
-		demoDay := srv.Days()[1]
 		cfg, err := config.Demo(srv.URL("isna"), srv.URL("eghtesad24"), dir)
 		if err != nil {
 			return fmt.Errorf("demo: built-in config: %w", err)
@@ -66,50 +52,15 @@ func demoCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			return err
 		}
 		defer a.Close()
-
-		fmt.Fprintf(e.stdout, "Crawling the sample outlets (ISNA at %s, Eghtesad24 at %s)…\n", srv.URL("isna"), srv.URL("eghtesad24"))
-		rep, err := a.pipe.Crawl(ctx, nil)
-		printStats(e.stdout, rep.Outlets)
+		// The sample outlets' later day, yesterday: the day the demo digests.
+		day := srv.Days()[1]
+		if err := gather(ctx, e, a, srv, day, log); err != nil {
+			return err
+		}
+		d, err := writeDemoDigest(ctx, e, a, day, dir)
 		if err != nil {
 			return err
 		}
-		// Feeds list only the newest items; the archives hold the rest.
-		fmt.Fprintf(e.stdout, "Backfilling %s–%s from the archives…\n", demoDay.AddDays(-1), demoDay)
-		for _, id := range cfg.OutletIDs() {
-			st, err := a.pipe.Backfill(ctx, id, demoDay.AddDays(-1), demoDay, &logProgress{log: log})
-			printStats(e.stdout, []scrape.Stats{st})
-			if err != nil {
-				return err
-			}
-		}
-		win := digest.DayWindow(demoDay.Time(cfg.Location), cfg.Location)
-		sub := digest.Subscriber{Email: cfg.Subscribers[0].Email, Topics: cfg.Subscribers[0].Topics}
-		d, err := a.mail.Digest(ctx, sub, win)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "\nDigest of %s (%s) for %s:\n", demoDay, demoDay.Time(cfg.Location).Format("2006-01-02"), sub.Email)
-		for _, f := range []struct{ name, format string }{
-			{"digest.html", "html"}, {"digest.txt", "text"}, {"digest.json", "json"}, {"digest.eml", "eml"},
-		} {
-			data, err := a.mail.Format(d, f.format)
-			if err != nil {
-				return err
-			}
-			path := filepath.Join(dir, f.name)
-			if err := writeFile(path, data); err != nil {
-				return fmt.Errorf("demo: %w", err)
-			}
-			fmt.Fprintf(e.stdout, "  %s\n", path)
-		}
-		if _, err := a.mail.Queue(ctx, delivery.Day(win)); err != nil {
-			return err
-		}
-		sent, err := a.mail.Send(ctx)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "  %s (%d digests through the outbox, mail.transport: file)\n", cfg.Mail.Dir, sent.Sent)
 		if err := summarize(ctx, e, a.store, d); err != nil || !*keep {
 			return err
 		}
@@ -119,6 +70,79 @@ func demoCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		}
 		return keepServing(ctx, e, srv, dir)
 	}
+}
+
+// resetDemo prepares dir for a demo run. The sample outlets get new
+// loopback ports on every run, and the ports are part of the stored URLs:
+// the store and the outbox start empty.
+func resetDemo(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, f := range []string{"demo.db", "demo.db-wal", "demo.db-shm"} {
+		if err := os.Remove(filepath.Join(dir, f)); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+	}
+	if err := os.RemoveAll(filepath.Join(dir, "outbox")); err != nil {
+		return err
+	}
+	return writeSecret(filepath.Join(dir, "secret"))
+}
+
+// gather crawls the sample outlets, then backfills their two days from
+// the archives: feeds list only the newest items.
+func gather(ctx context.Context, e *env, a *app, srv *sampleoutlets.Outlets, day jalali.Date, log *slog.Logger) error {
+	fmt.Fprintf(e.stdout, "Crawling the sample outlets (ISNA at %s, Eghtesad24 at %s)…\n", srv.URL("isna"), srv.URL("eghtesad24"))
+	rep, err := a.pipe.Crawl(ctx, nil)
+	printStats(e.stdout, rep.Outlets)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "Backfilling %s–%s from the archives…\n", day.AddDays(-1), day)
+	for _, id := range a.cfg.OutletIDs() {
+		st, err := a.pipe.Backfill(ctx, id, day.AddDays(-1), day, &logProgress{log: log})
+		printStats(e.stdout, []scrape.Stats{st})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeDemoDigest writes the first subscriber's digest of day in every
+// format into dir, and mails every subscriber's through the outbox.
+func writeDemoDigest(ctx context.Context, e *env, a *app, day jalali.Date, dir string) (model.Digest, error) {
+	loc := a.cfg.Location
+	win := digest.DayWindow(day.Time(loc), loc)
+	first := a.cfg.Subscribers[0]
+	d, err := a.mail.Digest(ctx, digest.Subscriber{Email: first.Email, Topics: first.Topics}, win)
+	if err != nil {
+		return d, err
+	}
+	fmt.Fprintf(e.stdout, "\nDigest of %s (%s) for %s:\n", day, day.Time(loc).Format("2006-01-02"), first.Email)
+	for _, f := range []struct{ name, format string }{
+		{"digest.html", "html"}, {"digest.txt", "text"}, {"digest.json", "json"}, {"digest.eml", "eml"},
+	} {
+		data, err := a.mail.Format(d, f.format)
+		if err != nil {
+			return d, err
+		}
+		path := filepath.Join(dir, f.name)
+		if err := writeFile(path, data); err != nil {
+			return d, fmt.Errorf("demo: %w", err)
+		}
+		fmt.Fprintf(e.stdout, "  %s\n", path)
+	}
+	if _, err := a.mail.Queue(ctx, delivery.Day(win)); err != nil {
+		return d, err
+	}
+	sent, err := a.mail.Send(ctx)
+	if err != nil {
+		return d, err
+	}
+	fmt.Fprintf(e.stdout, "  %s (%d digests through the outbox, mail.transport: file)\n", a.cfg.Mail.Dir, sent.Sent)
+	return d, nil
 }
 
 // keepServing writes the demo's config to dir/demo.yaml and serves the
