@@ -120,3 +120,27 @@ type quiet struct{}
 func (quiet) Start(int)                           {}
 func (quiet) Day(jalali.Date, scrape.Stats, bool) {}
 func (quiet) Done()                               {}
+
+// BenchmarkSend sends 200 digests over one SMTP connection to a server on
+// loopback, queue to server, with a row marked sent after each.
+//
+//	go test ./delivery -run '^$' -bench Send -benchtime 5x
+func BenchmarkSend(b *testing.B) {
+	subs := make([]string, 200)
+	for i := range subs {
+		subs[i] = fmt.Sprintf("reader%03d@example.com", i)
+	}
+	sent := 0
+	for b.Loop() {
+		b.StopTimer()
+		f := newFixture(b, fixtureOptions{subscribers: subs})
+		f.queueDay(b)
+		b.StartTimer()
+		rep, err := f.m.Send(context.Background())
+		if err != nil || rep.Sent != len(subs) {
+			b.Fatalf("Send = %+v, %v", rep, err)
+		}
+		sent += rep.Sent
+	}
+	b.ReportMetric(float64(sent)/b.Elapsed().Seconds(), "msgs/s")
+}
