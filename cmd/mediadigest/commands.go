@@ -28,6 +28,7 @@ import (
 	"mediadigest/scrape"
 	"mediadigest/store"
 	"mediadigest/stories"
+	"mediadigest/subscription"
 	"mediadigest/web"
 )
 
@@ -40,7 +41,10 @@ type app struct {
 	pipe    *pipeline.Pipeline
 	stories *stories.Reader
 	mail    *delivery.Manager
-	log     *slog.Logger
+	// subs is what subscribers chose (topics, pauses, unsubscriptions):
+	// the audience of the digests.
+	subs *subscription.Manager
+	log  *slog.Logger
 	// site is the readers' pages, nil when they are not served (noSite
 	// says why): without a secret, nothing signs their links.
 	site   *web.Site
@@ -83,7 +87,14 @@ func (e *env) openApp(ctx context.Context, cfg *config.Config, log *slog.Logger)
 	if a.site != nil && a.site.Public() {
 		links = a.site
 	}
-	a.mail, err = delivery.New(cfg, st, a.stories, delivery.ConfigAudience(cfg), delivery.Options{Clock: e.clock, Logger: log, Links: links})
+	// The config's list of subscribers is recorded first: the store says
+	// what each chose, the config who may receive digests at all.
+	a.subs = subscription.NewManager(cfg, st, subscription.Options{Clock: e.clock, Logger: log})
+	if err := a.subs.Sync(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	a.mail, err = delivery.New(cfg, st, a.stories, a.subs, delivery.Options{Clock: e.clock, Logger: log, Links: links})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -500,6 +511,8 @@ func statusCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			fmt.Fprintf(e.stdout, " %s %d", k, h.Outbox[k])
 		}
 		fmt.Fprintln(e.stdout)
+		fmt.Fprintf(e.stdout, "  subscribers: active %d, paused %d, unsubscribed %d\n",
+			h.Subscribers[model.SubscriberActive], h.Subscribers[model.SubscriberPaused], h.Subscribers[model.SubscriberUnsubscribed])
 		if h.Status != "ok" {
 			return fmt.Errorf("unhealthy: %s", strings.Join(h.Problems, "; "))
 		}
