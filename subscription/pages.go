@@ -60,7 +60,7 @@ type unsubscribePage struct {
 	Email        string
 	Action       string    // where the button posts: the link itself
 	Done         bool      // unsubscribed by this request
-	Unsubscribed time.Time // earlier, if so
+	Unsubscribed *time.Time // earlier, if so
 	Preferences  string    // a fresh link to the preferences page
 }
 
@@ -77,10 +77,8 @@ func (p *Pages) confirm(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, err)
 		return
 	}
-	page := unsubscribePage{Email: st.Email, Action: "/u/" + r.PathValue("token"), Preferences: p.preferencesLink(st.Email)}
-	if st.UnsubscribedAt != nil {
-		page.Unsubscribed = *st.UnsubscribedAt
-	}
+	page := unsubscribePage{Email: st.Email, Action: "/u/" + r.PathValue("token"), Preferences: p.preferencesLink(st.Email),
+		Unsubscribed: st.UnsubscribedAt}
 	p.site.Render(w, r, p.unsub, http.StatusOK, web.Page{Title: "لغو اشتراک", Data: page})
 }
 
