@@ -58,10 +58,10 @@ func (p *Pages) Routes(mux interface {
 // unsubscribePage is the data of unsubscribe.html.tmpl.
 type unsubscribePage struct {
 	Email        string
-	Action       string    // where the button posts: the link itself
-	Done         bool      // unsubscribed by this request
+	Action       string     // where the button posts: the link itself
+	Done         bool       // unsubscribed by this request
 	Unsubscribed *time.Time // earlier, if so
-	Preferences  string    // a fresh link to the preferences page
+	Preferences  string     // a fresh link to the preferences page
 }
 
 // confirm is GET /u/TOKEN: a page with one button that posts to the same
@@ -211,9 +211,9 @@ type prefsPage struct {
 	PausedUntil time.Time
 	Topics      []topicChoice
 	Weeks       []weekChoice
-	Link    string // the preferences link the forms carry, "" for a session
-	Notice  string
-	Changes []changeLine
+	Link        string // the preferences link the forms carry, "" for a session
+	Notice      string
+	Changes     []changeLine
 }
 
 type topicChoice struct {
