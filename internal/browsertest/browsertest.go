@@ -89,17 +89,28 @@ func browser() (string, error) {
 
 // Screenshot saves the whole page as a PNG into $MEDIADIGEST_SCREENSHOTS
 // (when set; nothing otherwise), as name-WIDTH.png, laid out width CSS
-// pixels wide, for a person to look at.
+// pixels wide, for a person to look at. It reloads the page at that
+// width, as a page resized in place can keep its former scroll offset:
+// take it of pages a GET shows.
 func Screenshot(t testing.TB, tab context.Context, name string, width int64) {
 	t.Helper()
 	dir := os.Getenv("MEDIADIGEST_SCREENSHOTS")
 	if dir == "" {
 		return
 	}
-	if err := chromedp.Do(tab, chromedp.EmulateViewport(width, 800)); err != nil {
+	// The viewport is made as tall as the page, then captured: Chromium's
+	// capture beyond the viewport shifts a right-to-left page sideways.
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(width, 800), chromedp.Reload()); err != nil {
 		t.Fatalf("screenshot of %s: %v", name, err)
 	}
-	png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
+	height, err := chromedp.Run(tab, chromedp.Evaluate[int64](`document.documentElement.scrollHeight`))
+	if err != nil {
+		t.Fatalf("screenshot of %s: %v", name, err)
+	}
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(width, max(height, 600))); err != nil {
+		t.Fatalf("screenshot of %s: %v", name, err)
+	}
+	png, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
 	if err != nil {
 		t.Fatalf("screenshot of %s: %v", name, err)
 	}
