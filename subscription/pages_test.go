@@ -179,7 +179,6 @@ func TestUnsubscribeRefused(t *testing.T) {
 
 var (
 	csrfField  = regexp.MustCompile(`name="csrf" value="([^"]*)"`)
-	linkField  = regexp.MustCompile(`name="t" value="([^"]*)"`)
 	checkboxes = regexp.MustCompile(`name="topic" value="([^"]+)"( checked)?`)
 )
 

@@ -93,9 +93,15 @@ func TestChanges(t *testing.T) {
 				_, err := f.subs.SetTopics(ctx, "analyst@example.com", []string{"energy", "sport"}, model.ViaCommand)
 				return err
 			}, ErrInvalid},
-			{"no topic", func() error { _, err := f.subs.SetTopics(ctx, "analyst@example.com", nil, model.ViaCommand); return err }, ErrInvalid},
+			{"no topic", func() error {
+				_, err := f.subs.SetTopics(ctx, "analyst@example.com", nil, model.ViaCommand)
+				return err
+			}, ErrInvalid},
 			{"negative pause", func() error { _, err := f.subs.Pause(ctx, "analyst@example.com", -week, model.ViaCommand); return err }, ErrInvalid},
-			{"pause of a year", func() error { _, err := f.subs.Pause(ctx, "analyst@example.com", 52*week, model.ViaCommand); return err }, ErrInvalid},
+			{"pause of a year", func() error {
+				_, err := f.subs.Pause(ctx, "analyst@example.com", 52*week, model.ViaCommand)
+				return err
+			}, ErrInvalid},
 			{"resume, not paused", func() error { _, err := f.subs.Resume(ctx, "analyst@example.com", model.ViaCommand); return err }, nil},
 			{"resubscribe, subscribed", func() error { _, err := f.subs.Resubscribe(ctx, "analyst@example.com", model.ViaCommand); return err }, nil},
 		} {
