@@ -117,7 +117,7 @@ func run(ctx context.Context, clk clock.Clock, args []string, stdout, stderr io.
 func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage: mediadigest COMMAND [flags]\n\nCommands:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nEvery command takes -config PATH and -h. Exit status: 0 success, 1 the work failed, 2 bad usage or config.")
 }
