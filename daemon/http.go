@@ -53,7 +53,7 @@ func (d *Daemon) healthz(w http.ResponseWriter, r *http.Request) {
 func (d *Daemon) metrics() http.Handler {
 	prom := promhttp.HandlerFor(d.m.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := d.m.refresh(r.Context(), d.store, d.cfg.OutletIDs()); err != nil {
+		if err := d.m.refresh(r.Context(), d.store, d.cfg, d.clk.Now()); err != nil {
 			d.m.storeReadErrors.Inc()
 			d.log.Error("metrics: cannot read the store", "error", err)
 		}

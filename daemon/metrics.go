@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"mediadigest/config"
 	"mediadigest/delivery"
+	"mediadigest/health"
 	"mediadigest/pipeline"
 	"mediadigest/store"
 )
@@ -48,6 +51,7 @@ type metrics struct {
 	outbox          *prometheus.GaugeVec
 	lastSuccess     *prometheus.GaugeVec
 	failuresInARow  *prometheus.GaugeVec
+	subscribers     *prometheus.GaugeVec
 	storeReadErrors prometheus.Counter
 }
 
@@ -84,7 +88,7 @@ func newMetrics() *metrics {
 		}),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "mediadigest_digest_attempts_total",
-			Help: "Delivery attempts by result: sent, retry (temporary failure) or failed (given up).",
+			Help: "Delivery attempts by result: sent, retry (temporary failure), failed (given up) or cancelled (the subscriber left before it went out).",
 		}, []string{"result"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "mediadigest_job_duration_seconds",
@@ -97,7 +101,7 @@ func newMetrics() *metrics {
 		}),
 		outbox: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "mediadigest_outbox_items",
-			Help: "Outbox rows by state: queued, sent or failed.",
+			Help: "Outbox rows by state: queued, sent, failed or cancelled.",
 		}, []string{"state"}),
 		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "mediadigest_crawl_last_success_timestamp_seconds",
@@ -107,6 +111,10 @@ func newMetrics() *metrics {
 			Name: "mediadigest_crawl_consecutive_failures",
 			Help: "Failed crawls of each outlet since its latest successful one.",
 		}, []string{"outlet"}),
+		subscribers: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "mediadigest_subscribers",
+			Help: "Configured subscribers by state: active, paused or unsubscribed.",
+		}, []string{"state"}),
 		storeReadErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "mediadigest_metrics_store_errors_total",
 			Help: "Scrapes whose store-backed gauges could not be refreshed (they keep older values).",
@@ -117,7 +125,7 @@ func newMetrics() *metrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.pagesFetched, m.pagesFailed, m.articles, m.crawlRuns, m.removed,
 		m.digestsQueue, m.deliveries, m.duration,
-		m.stored, m.outbox, m.lastSuccess, m.failuresInARow, m.storeReadErrors,
+		m.stored, m.outbox, m.lastSuccess, m.failuresInARow, m.subscribers, m.storeReadErrors,
 	)
 	return m
 }
@@ -183,10 +191,19 @@ func (m *metrics) delivered(rep delivery.Report) {
 	m.deliveries.WithLabelValues("sent").Add(float64(rep.Sent))
 	m.deliveries.WithLabelValues("retry").Add(float64(rep.Retry))
 	m.deliveries.WithLabelValues("failed").Add(float64(rep.Failed))
+	m.deliveries.WithLabelValues("cancelled").Add(float64(rep.Cancelled))
 }
 
 // refresh reads the store-backed gauges.
-func (m *metrics) refresh(ctx context.Context, st Store, outlets []string) error {
+func (m *metrics) refresh(ctx context.Context, st Store, cfg *config.Config, now time.Time) error {
+	subs, err := st.Subscriptions(ctx)
+	if err != nil {
+		return fmt.Errorf("daemon: metrics: %w", err)
+	}
+	for state, n := range health.Subscribers(cfg, subs, now) {
+		m.subscribers.WithLabelValues(state).Set(float64(n))
+	}
+	outlets := cfg.OutletIDs()
 	n, err := st.CountArticles(ctx)
 	if err != nil {
 		return fmt.Errorf("daemon: metrics: %w", err)

@@ -42,6 +42,8 @@ type Store interface {
 	MarkSent(ctx context.Context, id int64, reply string, at time.Time) error
 	MarkRetry(ctx context.Context, id int64, reply string, next time.Time) error
 	MarkFailed(ctx context.Context, id int64, reply string) error
+	MarkSending(ctx context.Context, id int64, now time.Time) error
+	MarkCancelled(ctx context.Context, id int64, reason string) error
 	lease.Store
 }
 
@@ -50,12 +52,16 @@ type Stories interface {
 	Window(ctx context.Context, win model.Window) ([]model.Story, error)
 }
 
-// Audience says who receives digests and what each follows.
+// Audience says who receives digests and what each follows: the config's
+// subscribers (ConfigAudience), or those of them whose stored choices let
+// them receive now, with their stored topics (package subscription).
 type Audience interface {
 	// Recipients are everyone who gets a digest now.
 	Recipients(ctx context.Context) ([]digest.Subscriber, error)
-	// Recipient is one of them; an error wrapping ErrNoRecipient when the
-	// address may not receive digests (any more).
+	// Recipient is one of them. The error wraps ErrNoRecipient when the
+	// address may not receive digests (any more), and ErrNotReceiving,
+	// with the subscriber returned all the same, when they receive none
+	// now (unsubscribed, paused).
 	Recipient(ctx context.Context, email string) (digest.Subscriber, error)
 }
 
@@ -71,6 +77,11 @@ type Links interface {
 // ErrNoRecipient marks an address that may not receive digests: a digest
 // queued for it fails for good.
 var ErrNoRecipient = errors.New("unknown subscriber")
+
+// ErrNotReceiving marks a subscriber who receives no digest now: they
+// unsubscribed or paused (docs/subscriptions.md). A digest queued for them
+// is cancelled, never sent.
+var ErrNotReceiving = errors.New("receives no digest now")
 
 // Defaults of Options.
 const (
@@ -162,13 +173,14 @@ func transport(m config.Mail) (mail.Transport, error) {
 }
 
 // Report counts what one Send did: rows sent, put back for a later
-// attempt, and failed for good.
+// attempt, failed for good, and cancelled as their subscriber left.
 type Report struct {
-	Sent, Retry, Failed int
+	Sent, Retry, Failed, Cancelled int
 }
 
 func (r *Report) add(o Report) {
 	r.Sent += o.Sent
 	r.Retry += o.Retry
 	r.Failed += o.Failed
+	r.Cancelled += o.Cancelled
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	netmail "net/mail"
 	"strings"
@@ -193,7 +194,12 @@ func (c builders) of(ctx context.Context, m *Manager, win model.Window) (*digest
 
 // Subscriber returns the subscriber with that address as the audience
 // knows them (their topics), for a digest built by hand: `digest`,
-// /preview.
+// /preview. One who receives nothing now (paused, unsubscribed) is
+// returned all the same: looking is not sending.
 func (m *Manager) Subscriber(ctx context.Context, email string) (digest.Subscriber, error) {
-	return m.audience.Recipient(ctx, email)
+	sub, err := m.audience.Recipient(ctx, email)
+	if errors.Is(err, ErrNotReceiving) {
+		err = nil
+	}
+	return sub, err
 }

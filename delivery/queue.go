@@ -58,6 +58,9 @@ func (m *Manager) Queue(ctx context.Context, p Plan) (QueueReport, error) {
 			errs = append(errs, fmt.Errorf("delivery: latest window of %s: %w", sub.Email, err))
 			continue
 		}
+		// Back from a pause or an unsubscription: what arrived meanwhile
+		// is not theirs (docs/subscriptions.md).
+		lastEnd = maxTime(lastEnd, sub.Since)
 		win, ok := p.next(lastEnd)
 		if !ok {
 			if p.skipEmpty {
@@ -127,4 +130,11 @@ func (m *Manager) holdQueue(ctx context.Context, wait time.Duration) (_ context.
 		case <-poll.C:
 		}
 	}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

@@ -10,6 +10,7 @@ import (
 	"mediadigest/internal/lease"
 	"mediadigest/mail"
 	"mediadigest/model"
+	"mediadigest/store"
 )
 
 // Send delivers every row due now, a batch (one connection) at a time,
@@ -41,7 +42,7 @@ func (m *Manager) Send(ctx context.Context) (Report, error) {
 		}
 	}
 	if rep != (Report{}) {
-		m.log.Info("outbox delivered", "sent", rep.Sent, "retry", rep.Retry, "failed", rep.Failed)
+		m.log.Info("outbox delivered", "sent", rep.Sent, "retry", rep.Retry, "failed", rep.Failed, "cancelled", rep.Cancelled)
 	}
 	return rep, nil
 }
@@ -87,7 +88,9 @@ func (m *Manager) holdClaims(ctx context.Context) (release func()) {
 
 // sendBatch sends claimed rows over one connection and records each
 // outcome before the next message goes out: a crash leaves at most one
-// accepted row unmarked.
+// accepted row unmarked. Each message goes out only once goingOut has
+// found its subscriber still receiving; a row found otherwise ends the
+// connection, and the rows after it go out on another.
 func (m *Manager) sendBatch(ctx context.Context, items []model.OutboxItem, found builders) (Report, error) {
 	var rep Report
 	// An outcome must be recorded even when the caller is cancelling: a
@@ -98,28 +101,96 @@ func (m *Manager) sendBatch(ctx context.Context, items []model.OutboxItem, found
 	msgs := make([]*gomail.Msg, 0, len(items))
 	for _, it := range items {
 		msg, err := m.render(ctx, it, found)
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrNotReceiving):
+			errs = append(errs, m.cancel(record, &rep, it, err))
+		case err != nil:
 			errs = append(errs, m.fail(ctx, record, &rep, it, fmt.Errorf("render: %w", err)))
-			continue
+		default:
+			batch = append(batch, it)
+			msgs = append(msgs, msg)
 		}
-		batch = append(batch, it)
-		msgs = append(msgs, msg)
 	}
-	m.tr.Send(ctx, msgs, func(i int, err error) {
+	for len(batch) > 0 {
+		n := m.sendRun(ctx, record, &rep, &errs, batch, msgs)
+		batch, msgs = batch[n:], msgs[n:]
+	}
+	return rep, errors.Join(errs...)
+}
+
+// sendRun sends the messages of batch over one connection until one must
+// not go out, and returns how many rows it dealt with: those sent or
+// failed, and the one that stopped it.
+func (m *Manager) sendRun(ctx, record context.Context, rep *Report, errs *[]error, batch []model.OutboxItem, msgs []*gomail.Msg) int {
+	if !m.goingOut(ctx, record, rep, errs, batch[0]) {
+		return 1
+	}
+	// Stopping the transport's context sends nothing more on this
+	// connection (mail.Transport); the rows left untried go on the next.
+	run, stop := context.WithCancel(ctx)
+	defer stop()
+	stopped := len(batch)
+	m.tr.Send(run, msgs, func(i int, err error) {
+		if i >= stopped {
+			return
+		}
 		it := batch[i]
 		if err != nil {
-			errs = append(errs, m.fail(ctx, record, &rep, it, err))
-			return
+			*errs = append(*errs, m.fail(ctx, record, rep, it, err))
+		} else if err := m.st.MarkSent(record, it.ID, mail.Reply(msgs[i]), m.clk.Now()); err != nil {
+			*errs = append(*errs, fmt.Errorf("delivery: mark outbox row %d (%s) sent: %w", it.ID, it.Subscriber, err))
+		} else {
+			rep.Sent++
+			m.log.Debug("digest sent", "subscriber", it.Subscriber, "message_id", it.MessageID, "reply", mail.Reply(msgs[i]))
 		}
-		accepted := mail.Reply(msgs[i])
-		if err := m.st.MarkSent(record, it.ID, accepted, m.clk.Now()); err != nil {
-			errs = append(errs, fmt.Errorf("delivery: mark outbox row %d (%s) sent: %w", it.ID, it.Subscriber, err))
-			return
+		if i+1 < len(batch) && ctx.Err() == nil && !m.goingOut(ctx, record, rep, errs, batch[i+1]) {
+			stopped = i + 1
+			stop()
 		}
-		rep.Sent++
-		m.log.Debug("digest sent", "subscriber", it.Subscriber, "message_id", it.MessageID, "reply", accepted)
 	})
-	return rep, errors.Join(errs...)
+	return min(stopped+1, len(batch))
+}
+
+// goingOut reports whether the message of row it may go to the mail
+// server now, and marks it as going out (MarkSending) when it may. The
+// mark comes before the check of its subscriber: an unsubscription
+// committed before the mark has cancelled the row (MarkSending refuses
+// it), one committed after the mark waits for this row's outcome before
+// it answers, and one in between is seen by the check, which cancels the
+// row. So no digest goes out once an unsubscription has been confirmed
+// (docs/subscriptions.md).
+func (m *Manager) goingOut(ctx, record context.Context, rep *Report, errs *[]error, it model.OutboxItem) bool {
+	if err := m.st.MarkSending(ctx, it.ID, m.clk.Now()); err != nil {
+		if errors.Is(err, store.ErrState) {
+			rep.Cancelled++
+			m.log.Info("digest dropped before it went out", "subscriber", it.Subscriber, "message_id", it.MessageID, "reason", err)
+		} else {
+			*errs = append(*errs, fmt.Errorf("delivery: outbox row %d (%s) not sent: %w", it.ID, it.Subscriber, err))
+		}
+		return false
+	}
+	_, err := m.audience.Recipient(ctx, it.Subscriber)
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, ErrNotReceiving):
+		*errs = append(*errs, m.cancel(record, rep, it, err))
+	case errors.Is(err, ErrNoRecipient):
+		*errs = append(*errs, m.fail(ctx, record, rep, it, fmt.Errorf("%w: %w", mail.ErrPermanent, err)))
+	default:
+		*errs = append(*errs, m.fail(ctx, record, rep, it, err))
+	}
+	return false
+}
+
+// cancel drops row it, whose subscriber receives no digest now (why).
+func (m *Manager) cancel(record context.Context, rep *Report, it model.OutboxItem, why error) error {
+	if err := m.st.MarkCancelled(record, it.ID, "cancelled: "+why.Error()); err != nil {
+		return fmt.Errorf("delivery: cancel outbox row %d (%s): %w", it.ID, it.Subscriber, err)
+	}
+	rep.Cancelled++
+	m.log.Info("digest dropped before it went out", "subscriber", it.Subscriber, "message_id", it.MessageID, "reason", why)
+	return nil
 }
 
 // render builds the message of a row: the digest of its recipient and

@@ -33,6 +33,10 @@ const (
 type Subscriber struct {
 	Email  string
 	Topics []string
+	// Since bounds their scheduled digests: none covers time before it
+	// (back from a pause, re-subscribed; docs/subscriptions.md). Zero:
+	// no bound. Build ignores it.
+	Since time.Time
 }
 
 // Options tune Build. The zero value is usable: UTC, 10 stories per topic,

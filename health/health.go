@@ -1,6 +1,6 @@
 // Package health says whether mediadigest does its work: each outlet's
 // crawls, the outbox, and the daemons sharing the store with their leases
-// (docs/operations.md). /healthz serves its Report, `status` prints it.
+// (docs/operations.md); and counts the subscribers by state. /healthz serves its Report, `status` prints it.
 package health
 
 import (
@@ -23,6 +23,7 @@ type Store interface {
 	Outbox(ctx context.Context, state string, limit int) ([]model.OutboxItem, error)
 	Leases(ctx context.Context, now time.Time) ([]store.Lease, error)
 	Processes(ctx context.Context, since time.Time) ([]store.Process, error)
+	Subscriptions(ctx context.Context) ([]model.Subscription, error)
 }
 
 // Report is what /healthz serves and `status` prints.
@@ -40,6 +41,9 @@ type Report struct {
 	// Processes are the daemons registered on this store; a process that
 	// missed two heartbeats is dead.
 	Processes []Process `json:"processes"`
+	// Subscribers counts the configured subscribers by state: active,
+	// paused, unsubscribed (docs/subscriptions.md).
+	Subscribers map[string]int `json:"subscribers"`
 }
 
 // Outlet is one outlet's crawl health.
@@ -82,6 +86,11 @@ func Check(ctx context.Context, cfg *config.Config, st Store, now time.Time) (Re
 	if err := processes(ctx, cfg, st, now, &h); err != nil {
 		return h, err
 	}
+	stored, err := st.Subscriptions(ctx)
+	if err != nil {
+		return h, err
+	}
+	h.Subscribers = Subscribers(cfg, stored, now)
 	if len(h.Problems) > 0 {
 		h.Status = "unhealthy"
 	}
@@ -238,4 +247,20 @@ func processes(ctx context.Context, cfg *config.Config, st Store, now time.Time,
 			p.ID, p.PID, p.Host, p.Heartbeat.UTC().Format(time.RFC3339), beatsMissed, beatsMissed*beat, strings.Join(ls, ", ")))
 	}
 	return nil
+}
+
+// Subscribers counts the configured subscribers of cfg by their state at
+// now (model.Subscription.State), given the stored subscriptions; every
+// state is present. An address the config no longer lists is not
+// counted: it receives nothing.
+func Subscribers(cfg *config.Config, stored []model.Subscription, now time.Time) map[string]int {
+	byEmail := make(map[string]model.Subscription, len(stored))
+	for _, s := range stored {
+		byEmail[s.Email] = s
+	}
+	counts := map[string]int{model.SubscriberActive: 0, model.SubscriberPaused: 0, model.SubscriberUnsubscribed: 0}
+	for _, c := range cfg.Subscribers {
+		counts[byEmail[strings.ToLower(c.Email)].State(now)]++
+	}
+	return counts
 }

@@ -27,7 +27,9 @@ type Transport interface {
 	// next message goes out, so the caller records each delivery before
 	// another starts: a crash can then leave at most one message delivered
 	// but unrecorded. An error wrapping ErrPermanent or carrying a 5xx
-	// reply is permanent; any other is worth a later retry.
+	// reply is permanent; any other is worth a later retry. Once ctx is
+	// done, no further message goes out: result gets an error wrapping
+	// ctx's for each one left, so that result may stop a batch half way.
 	Send(ctx context.Context, msgs []*gomail.Msg, result func(i int, err error))
 }
 

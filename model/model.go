@@ -217,6 +217,9 @@ const (
 	OutboxQueued = "queued"
 	OutboxSent   = "sent"
 	OutboxFailed = "failed" // permanent failure; not retried
+	// OutboxCancelled is a digest dropped before it went out: its
+	// subscriber unsubscribed or paused meanwhile (docs/subscriptions.md).
+	OutboxCancelled = "cancelled"
 )
 
 // OutboxItem is the durable record of one digest for one subscriber and
@@ -228,10 +231,88 @@ type OutboxItem struct {
 	Subscriber string
 	Window     Window
 	MessageID  string // stable, "digest-…@sender-domain", without angle brackets
-	State      string // OutboxQueued, OutboxSent, OutboxFailed
+	State      string // OutboxQueued, OutboxSent, OutboxFailed, OutboxCancelled
 	Attempts   int
 	LastReply  string // the SMTP reply or error of the last attempt
 	NextTry    time.Time
 	CreatedAt  time.Time
 	SentAt     time.Time
+}
+
+// Subscriber states: what a configured subscriber receives now.
+const (
+	SubscriberActive       = "active"       // every scheduled digest
+	SubscriberPaused       = "paused"       // none until the pause ends
+	SubscriberUnsubscribed = "unsubscribed" // none until they re-subscribe
+)
+
+// Subscription is what a subscriber chose for themselves, kept in the
+// store over the config's list of who may receive digests
+// (docs/subscriptions.md). The zero value, with an Email, is a subscriber
+// who never changed anything.
+type Subscription struct {
+	Email string // lower-cased
+	// Topics are the topic ids they chose (OtherTopicID among them for
+	// the unclassified stories); nil: the config's.
+	Topics         []string
+	PausedUntil    time.Time // no digest before it
+	UnsubscribedAt time.Time // zero while subscribed
+	// ResumedAt is when their digests last started again (a
+	// re-subscription, a pause ended early, a return to the config):
+	// what they missed meanwhile is not sent afterwards.
+	ResumedAt time.Time
+	// RemovedAt is when the config stopped listing them, zero while it
+	// lists them: a removed subscriber receives nothing.
+	RemovedAt time.Time
+	UpdatedAt time.Time
+}
+
+// State is what s receives at now: SubscriberUnsubscribed,
+// SubscriberPaused or SubscriberActive.
+func (s Subscription) State(now time.Time) string {
+	switch {
+	case !s.UnsubscribedAt.IsZero():
+		return SubscriberUnsubscribed
+	case now.Before(s.PausedUntil):
+		return SubscriberPaused
+	}
+	return SubscriberActive
+}
+
+// Since is when s's current run of digests started, for a subscriber
+// active at now: a digest window starts no earlier, so that a pause or an
+// unsubscription is not followed by a digest of everything missed. Zero
+// when nothing bounds it.
+func (s Subscription) Since(now time.Time) time.Time {
+	since := s.ResumedAt
+	if !s.PausedUntil.After(now) && s.PausedUntil.After(since) {
+		since = s.PausedUntil
+	}
+	return since
+}
+
+// What a subscription change did, and through which path.
+const (
+	ChangeUnsubscribe = "unsubscribe"
+	ChangeResubscribe = "resubscribe"
+	ChangePause       = "pause"
+	ChangeResume      = "resume"
+	ChangeTopics      = "topics"
+	ChangeAdded       = "added"   // the config lists them (again)
+	ChangeRemoved     = "removed" // the config no longer lists them
+
+	ViaLink    = "link"    // the one-click unsubscribe link of a digest
+	ViaPage    = "page"    // the preferences page
+	ViaCommand = "command" // mediadigest subscribers
+	ViaConfig  = "config"  // the config's list of subscribers
+)
+
+// SubscriptionChange is one line of a subscriber's audit log.
+type SubscriptionChange struct {
+	ID     int64     `json:"id"`
+	Email  string    `json:"email"`
+	At     time.Time `json:"at"`
+	What   string    `json:"what"`             // ChangeUnsubscribe, …
+	Via    string    `json:"via"`              // ViaLink, …
+	Detail string    `json:"detail,omitempty"` // the topics chosen, the end of a pause
 }

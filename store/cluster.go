@@ -277,7 +277,7 @@ func (s *Store) claim(ctx context.Context, holder string, now time.Time, ttl tim
 	var items []model.OutboxItem
 	args := append([]any{holder, fmtTime(now.Add(ttl)), model.OutboxQueued, fmtTime(now), fmtTime(now)}, condArgs...)
 	err := s.inTx(ctx, func(tx *tx) error {
-		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET claimed_by = ?, claim_expires = ?
+		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET claimed_by = ?, claim_expires = ?, sending = ''
 			WHERE id IN (SELECT id FROM outbox
 				WHERE state = ? AND next_try <= ? AND (claimed_by = '' OR claim_expires <= ?)`+cond+`
 				ORDER BY next_try, id LIMIT ?`+s.d.skipLocked+`)

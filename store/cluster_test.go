@@ -430,6 +430,12 @@ func fillStore(t *testing.T, s *Store) {
 	if _, _, err := s.Enqueue(ctx, digestItem("analyst@example.com", published)); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.ChangeSubscription(ctx, "analyst@example.com", published, func(sub *model.Subscription) (model.SubscriptionChange, error) {
+		sub.Topics = []string{"energy"}
+		return model.SubscriptionChange{What: model.ChangeTopics, Via: model.ViaPage, Detail: "energy"}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestOpenPostgresConcurrently opens one fresh database from several

@@ -41,6 +41,11 @@ var copyTables = []copyTable{
 	{name: "outbox", columns: []string{"id", "key", "subscriber", "window_from", "window_to", "basis", "message_id", "state",
 		"attempts", "last_reply", "next_try", "created_at", "sent_at"},
 		order: func(*dialect) string { return "id" }},
+	// An unsubscription must survive a move to another store.
+	{name: "subscriptions", columns: []string{"email", "topics", "paused_until", "unsubscribed_at", "resumed_at", "removed_at", "updated_at"},
+		order: func(*dialect) string { return "email" }},
+	{name: "subscription_changes", columns: []string{"id", "email", "at", "what", "via", "detail"},
+		order: func(*dialect) string { return "id" }},
 }
 
 // ErrNotEmpty is returned (wrapped) by Copy when the target store holds
@@ -55,9 +60,10 @@ type TableCount struct {
 }
 
 // Copy copies every article (raw paragraphs, derived view, title history,
-// paragraph keys), raw page, feed state, crawl run, finished backfill day
-// and outbox item of src into dst, keeping their ids, in one transaction
-// of dst, then counts the rows of each table on both sides. It refuses a
+// paragraph keys), raw page, feed state, crawl run, finished backfill day,
+// outbox item, subscription and subscription change of src into dst,
+// keeping their ids, in one transaction of dst, then counts the rows of
+// each table on both sides. It refuses a
 // dst that holds any of them unless force, which empties dst first.
 //
 // src must not be written meanwhile (stop the daemon): the counts would

@@ -75,6 +75,7 @@ var postgresDialect = dialect{
 		"SELECT setval(pg_get_serial_sequence('articles', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM articles",
 		"SELECT setval(pg_get_serial_sequence('crawl_runs', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM crawl_runs",
 		"SELECT setval(pg_get_serial_sequence('outbox', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM outbox",
+		"SELECT setval(pg_get_serial_sequence('subscription_changes', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM subscription_changes",
 	},
 }
 

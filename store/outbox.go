@@ -81,12 +81,52 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, reply string) error {
 		"state = ?, attempts = attempts + 1, last_reply = ?", model.OutboxFailed, reply)
 }
 
+// MarkSending records that the message of queued item id goes to the mail
+// server now, before it does: an unsubscription committed from then on
+// leaves the item to its sender and waits for its outcome (Sending)
+// instead of cancelling it. ErrState when the item is no longer queued
+// (it was cancelled meanwhile): it must not be sent.
+func (s *Store) MarkSending(ctx context.Context, id int64, now time.Time) error {
+	res, err := s.w.ExecContext(ctx, "UPDATE outbox SET sending = ? WHERE id = ? AND state = ?", fmtTime(now), id, model.OutboxQueued)
+	if err == nil {
+		var n int64
+		if n, err = res.RowsAffected(); err == nil && n == 0 {
+			err = s.stateError(ctx, id, model.OutboxQueued)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("store: mark outbox item %d as going out: %w", id, err)
+	}
+	return nil
+}
+
+// stateError says why item id is not in state want: ErrNotFound or
+// ErrState.
+func (s *Store) stateError(ctx context.Context, id int64, want string) error {
+	var state string
+	err := s.w.QueryRowContext(ctx, "SELECT state FROM outbox WHERE id = ?", id).Scan(&state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	return fmt.Errorf("%w: it is %s, want %s", ErrState, state, want)
+}
+
+// MarkCancelled drops a queued item that must not go out: its subscriber
+// receives no digest any more (docs/subscriptions.md).
+func (s *Store) MarkCancelled(ctx context.Context, id int64, reason string) error {
+	return s.transition(ctx, "cancel", id, model.OutboxQueued, "state = ?, last_reply = ?", model.OutboxCancelled, reason)
+}
+
 // Requeue makes item id due at now and returns it. A failed item goes
 // back in the queue with a fresh count of attempts, so the sender's retry
 // limit applies anew; a queued one waiting out its backoff keeps its
 // attempts, and its claim: a process may be sending it right now. The last
 // reply is kept until the next attempt replaces it. A sent item is refused
-// with ErrState, as a digest is sent once.
+// with ErrState, as a digest is sent once; so is a cancelled one, as its
+// subscriber left.
 func (s *Store) Requeue(ctx context.Context, id int64, now time.Time) (model.OutboxItem, error) {
 	var it model.OutboxItem
 	err := s.inTx(ctx, func(tx *tx) error {
@@ -98,6 +138,8 @@ func (s *Store) Requeue(ctx context.Context, id int64, now time.Time) (model.Out
 		case model.OutboxSent:
 			return fmt.Errorf("%w: it was sent to %s at %s (%s), and a digest is sent once", ErrState,
 				it.Subscriber, it.SentAt.UTC().Format(time.RFC3339), it.LastReply)
+		case model.OutboxCancelled:
+			return fmt.Errorf("%w: it was %s, and is not sent to a subscriber who left (see `mediadigest subscribers`)", ErrState, it.LastReply)
 		case model.OutboxFailed:
 			it.Attempts = 0
 			_, err = tx.ExecContext(ctx, "UPDATE outbox SET state = ?, attempts = 0, next_try = ? WHERE id = ?",
@@ -115,7 +157,7 @@ func (s *Store) Requeue(ctx context.Context, id int64, now time.Time) (model.Out
 }
 
 // transition applies set to item id if it is in state from, and ends the
-// item's claim (ClaimDue). Otherwise it reports ErrNotFound or ErrState, so
+// item's claim (ClaimDue) and its MarkSending. Otherwise it reports ErrNotFound or ErrState, so
 // a digest already sent is never marked for another delivery.
 func (s *Store) transition(ctx context.Context, op string, id int64, from, set string, args ...any) error {
 	err := s.inTx(ctx, func(tx *tx) error {
@@ -130,7 +172,7 @@ func (s *Store) transition(ctx context.Context, op string, id int64, from, set s
 		if state != from {
 			return fmt.Errorf("%w: it is %s, want %s", ErrState, state, from)
 		}
-		_, err = tx.ExecContext(ctx, "UPDATE outbox SET "+set+", claimed_by = '', claim_expires = '' WHERE id = ?", append(args, id)...)
+		_, err = tx.ExecContext(ctx, "UPDATE outbox SET "+set+", claimed_by = '', claim_expires = '', sending = '' WHERE id = ?", append(args, id)...)
 		return err
 	})
 	if err != nil {
@@ -165,7 +207,7 @@ func (s *Store) OutboxItem(ctx context.Context, id int64) (model.OutboxItem, err
 // OutboxCounts returns the number of items in each state, every state
 // present.
 func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
-	counts := map[string]int{model.OutboxQueued: 0, model.OutboxSent: 0, model.OutboxFailed: 0}
+	counts := map[string]int{model.OutboxQueued: 0, model.OutboxSent: 0, model.OutboxFailed: 0, model.OutboxCancelled: 0}
 	rows, err := s.r.QueryContext(ctx, "SELECT state, COUNT(*) FROM outbox GROUP BY state")
 	if err != nil {
 		return nil, fmt.Errorf("store: count outbox: %w", err)

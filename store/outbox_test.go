@@ -127,7 +127,7 @@ func TestOutboxLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := map[string]int{model.OutboxQueued: 1, model.OutboxSent: 1, model.OutboxFailed: 1}; !maps.Equal(counts, want) {
+		if want := map[string]int{model.OutboxQueued: 1, model.OutboxSent: 1, model.OutboxFailed: 1, model.OutboxCancelled: 0}; !maps.Equal(counts, want) {
 			t.Errorf("OutboxCounts = %v, want %v", counts, want)
 		}
 		failed, err := s.Outbox(ctx, model.OutboxFailed, 0)

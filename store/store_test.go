@@ -268,7 +268,8 @@ func TestHashKeysMigration(t *testing.T) {
 		}
 		err = s.inTx(ctx, func(tx *tx) error {
 			for _, q := range []string{
-				// Undo 0006, 0005, 0004, then 0003.
+				// Undo 0007, 0006, 0005, 0004, then 0003.
+				"DROP TABLE subscription_changes", "DROP TABLE subscriptions", "ALTER TABLE outbox DROP COLUMN sending",
 				"DROP INDEX articles_story",
 				"ALTER TABLE outbox DROP COLUMN basis",
 				"DROP INDEX articles_updated", "DROP INDEX articles_underived", "ALTER TABLE articles DROP COLUMN stored_at",

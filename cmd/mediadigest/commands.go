@@ -19,6 +19,7 @@ import (
 	"mediadigest/scrape"
 	"mediadigest/store"
 	"mediadigest/stories"
+	"mediadigest/subscription"
 	"mediadigest/web"
 )
 
@@ -31,7 +32,10 @@ type app struct {
 	pipe    *pipeline.Pipeline
 	stories *stories.Reader
 	mail    *delivery.Manager
-	log     *slog.Logger
+	// subs is what subscribers chose (topics, pauses, unsubscriptions):
+	// the audience of the digests.
+	subs *subscription.Manager
+	log  *slog.Logger
 	// site is the readers' pages, nil when they are not served (noSite
 	// says why): without a secret, nothing signs their links.
 	site   *web.Site
@@ -81,7 +85,14 @@ func (e *env) openApp(ctx context.Context, cfg *config.Config, log *slog.Logger)
 	if a.site != nil && a.site.Public() {
 		links = a.site
 	}
-	a.mail, err = delivery.New(cfg, st, a.stories, delivery.ConfigAudience(cfg), delivery.Options{Clock: e.clock, Logger: log, Links: links})
+	// The config's list of subscribers is recorded first: the store says
+	// what each chose, the config who may receive digests at all.
+	a.subs = subscription.NewManager(cfg, st, subscription.Options{Clock: e.clock, Logger: log})
+	if err := a.subs.Sync(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	a.mail, err = delivery.New(cfg, st, a.stories, a.subs, delivery.Options{Clock: e.clock, Logger: log, Links: links})
 	if err != nil {
 		st.Close()
 		return nil, err

@@ -37,9 +37,15 @@ func digestCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			}
 		}
 		win := digest.DayWindow(day.Time(a.cfg.Location), a.cfg.Location)
-		subs, err := delivery.ConfigAudience(a.cfg).Recipients(ctx)
-		if err != nil {
-			return err
+		// Every configured subscriber with the topics they chose, paused
+		// or not: printing is not sending.
+		var subs []digest.Subscriber
+		for _, c := range a.cfg.Subscribers {
+			s, err := a.mail.Subscriber(ctx, c.Email)
+			if err != nil {
+				return err
+			}
+			subs = append(subs, s)
 		}
 		if *subscriber != "" {
 			s, err := a.mail.Subscriber(ctx, *subscriber)

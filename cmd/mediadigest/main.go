@@ -55,6 +55,7 @@ var commands = []command{
 	{"status", "[-json]", "print outlet health and outbox counts from the store", statusCmd},
 	{"serve", "[-listen ADDR]", "run the scheduler daemon", serveCmd},
 	{"link", "EMAIL", "print a subscriber's sign-in link to the desk", linkCmd},
+	{"subscribers", subscribersUsage, "list subscribers with their state; pause, resume, unsubscribe or re-subscribe one", subscribersCmd},
 	{"migrate", "-from sqlite:FILE -to postgres://… [-force]", "copy a store into another, e.g. SQLite into PostgreSQL", migrateCmd},
 }
 
@@ -117,7 +118,7 @@ func run(ctx context.Context, clk clock.Clock, args []string, stdout, stderr io.
 func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage: mediadigest COMMAND [flags]\n\nCommands:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nEvery command takes -config PATH and -h. Exit status: 0 success, 1 the work failed, 2 bad usage or config.")
 }

@@ -11,6 +11,7 @@ import (
 
 	"mediadigest/delivery"
 	"mediadigest/health"
+	"mediadigest/model"
 )
 
 func outboxCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
@@ -90,6 +91,8 @@ func statusCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			fmt.Fprintf(e.stdout, " %s %d", k, h.Outbox[k])
 		}
 		fmt.Fprintln(e.stdout)
+		fmt.Fprintf(e.stdout, "  subscribers: active %d, paused %d, unsubscribed %d\n",
+			h.Subscribers[model.SubscriberActive], h.Subscribers[model.SubscriberPaused], h.Subscribers[model.SubscriberUnsubscribed])
 		if h.Status != "ok" {
 			return fmt.Errorf("unhealthy: %s", strings.Join(h.Problems, "; "))
 		}

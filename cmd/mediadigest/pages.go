@@ -7,15 +7,21 @@ import (
 	"net/http"
 	"strings"
 
+	"mediadigest/subscription"
 	"mediadigest/web"
 )
 
 // pages mounts every page readers reach on one handler, with the security
 // headers: sign-in, the desk, the subscription pages.
-func pages(site *web.Site) http.Handler {
+func pages(a *app) (http.Handler, error) {
 	mux := http.NewServeMux()
-	site.Routes(mux)
-	return web.Secure(mux)
+	a.site.Routes(mux)
+	subs, err := subscription.NewPages(a.site, a.subs)
+	if err != nil {
+		return nil, err
+	}
+	subs.Routes(mux)
+	return web.Secure(mux), nil
 }
 
 func linkCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {

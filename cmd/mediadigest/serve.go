@@ -68,7 +68,9 @@ func serveCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		}
 		o := daemon.Options{Clock: e.clock, Logger: a.log}
 		if a.site != nil {
-			o.Pages = pages(a.site)
+			if o.Pages, err = pages(a); err != nil {
+				return err
+			}
 		} else {
 			a.log.Warn("the desk and the subscription pages are not served", "reason", a.noSite)
 		}

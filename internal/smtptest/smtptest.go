@@ -51,6 +51,9 @@ type Faults struct {
 	// connection: the message is delivered but the client's next command
 	// fails.
 	CutAfterAccept map[string]bool
+	// Hold is called once the message data is read and before the server
+	// replies: the message is on the wire until it returns.
+	Hold map[string]func()
 }
 
 // Server is a running test server.
@@ -189,6 +192,11 @@ func (ss *session) Data(r io.Reader) error {
 		return err
 	}
 	f := ss.s.faultsNow()
+	for _, to := range ss.to {
+		if hold := f.Hold[to]; hold != nil {
+			hold()
+		}
+	}
 	for _, to := range ss.to {
 		if f.Cut[to] {
 			_ = ss.conn.Conn().Close()
