@@ -693,3 +693,41 @@ func TestServerTimeouts(t *testing.T) {
 		t.Errorf("IdleTimeout = %v: an idle keep-alive connection stays open longer than 30 s", srv.IdleTimeout)
 	}
 }
+
+// TestOutletsCrawlSideBySide: in one daemon, an outlet whose server hangs
+// holds no other back: at the start-up catch-up both are crawled at once,
+// and the sample outlets' crawl ends, recorded, while the other still
+// waits for its first answer.
+func TestOutletsCrawlSideBySide(t *testing.T) {
+	outlets, err := sampleoutlets.Start(sampleoutlets.Reference)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer outlets.Close()
+	release := make(chan struct{})
+	unhang := sync.OnceFunc(func() { close(release) })
+	hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+		http.NotFound(w, r)
+	}))
+	defer hung.Close()
+	defer unhang()
+	yaml := strings.NewReplacer("{ISNA}", hung.URL, "{EGHTESAD24}", outlets.URL("eghtesad24")).Replace(sampleConfig)
+	f := newFixtureOf(t, sampleoutlets.Reference, yaml, nil)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f.d.catchUp(t.Context(), f.clk.Now())
+	}()
+	waitFor(t, "eghtesad24's crawl recorded while isna's server hangs", func() bool {
+		return !lastCrawls(t, f)["eghtesad24"].IsZero()
+	})
+	if _, ok := lastCrawls(t, f)["isna"]; ok {
+		t.Error("isna's crawl ended before its server answered")
+	}
+	unhang()
+	<-done
+}
