@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"cmp"
 	"math"
 	"net/http"
 	"slices"
@@ -62,45 +63,71 @@ type also struct {
 // shows an earlier day (Jalali 1405/09/05 or Gregorian 2026-11-26).
 func (d *Desk) today(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	loc := d.cfg.Location
-	now := d.site.Clock().Now().In(loc)
-	today := digest.DayWindow(now, loc)
-	win := today
-	if q := r.URL.Query().Get("day"); q != "" {
-		day, err := jalali.ParseDay(q)
-		if err != nil {
-			d.site.Error(w, r, http.StatusBadRequest, "این روز خوانده نشد: «"+q+"». روز را به شکل ۱۴۰۵/۰۹/۰۵ یا 2026-11-26 بنویسید.")
-			return
-		}
-		if win = digest.DayWindow(day.Time(loc), loc); win.From.After(today.From) {
-			d.site.Error(w, r, http.StatusNotFound, "روز "+persian.Digits(day.String())+" هنوز نیامده است؛ خبرهای امروز در صفحه اصلی است.")
-			return
-		}
+	today := digest.DayWindow(d.site.Clock().Now().In(d.cfg.Location), d.cfg.Location)
+	win, ok := d.dayOf(w, r, today)
+	if !ok {
+		return
 	}
 	sub, err := d.subscriber(ctx, r)
 	if err != nil {
 		d.fail(w, r, err, "")
 		return
 	}
-	held, err := d.day.Window(ctx, win)
-	if err != nil {
-		d.fail(w, r, err, "")
-		return
-	}
-	dg := digest.NewBuilder(held, d.cfg.Topics, win, digest.Options{
-		Location: loc, PerTopic: math.MaxInt32, OutletNames: d.names,
-	}).For(sub)
 	bounds := make([]time.Time, chartDays+1)
 	for i := range bounds {
 		bounds[i] = today.From.AddDate(0, 0, i-chartDays+1)
 	}
-	counts, err := d.st.StoryDays(ctx, bounds, d.cfg.Cleaning.StoryWindow.D())
-	if err != nil {
+	// The charts' counts and the day's stories are read side by side: two
+	// queries of about the same cost, each on a connection of its own.
+	type counted struct {
+		counts []store.DayCount
+		err    error
+	}
+	charts := make(chan counted, 1)
+	go func() {
+		counts, err := d.st.StoryDays(ctx, bounds, d.cfg.Cleaning.StoryWindow.D())
+		charts <- counted{counts, err}
+	}()
+	held, err := d.day.Window(ctx, win)
+	c := <-charts
+	if err = cmp.Or(err, c.err); err != nil {
 		d.fail(w, r, err, "")
 		return
 	}
-	perTopic := d.topicDays(counts)
+	dg := digest.NewBuilder(held, d.cfg.Topics, win, digest.Options{
+		Location: d.cfg.Location, PerTopic: math.MaxInt32, OutletNames: d.names,
+	}).For(sub)
+	page := d.dayPage(dg, sub, win, today, bounds, d.topicDays(c.counts))
+	title := "امروز"
+	if !page.Today {
+		title = jalali.FormatDate(win.From)
+	}
+	d.page(w, r, d.todayPage, title, "today", page)
+}
 
+// dayOf returns the day ?day= names, today without it, or answers with a
+// page saying why not: a day it cannot read (400), or one to come (404).
+func (d *Desk) dayOf(w http.ResponseWriter, r *http.Request, today model.Window) (model.Window, bool) {
+	q := r.URL.Query().Get("day")
+	if q == "" {
+		return today, true
+	}
+	day, err := jalali.ParseDay(q)
+	if err != nil {
+		d.site.Error(w, r, http.StatusBadRequest, "این روز خوانده نشد: «"+q+"». روز را به شکل ۱۴۰۵/۰۹/۰۵ یا 2026-11-26 بنویسید.")
+		return model.Window{}, false
+	}
+	win := digest.DayWindow(day.Time(d.cfg.Location), d.cfg.Location)
+	if win.From.After(today.From) {
+		d.site.Error(w, r, http.StatusNotFound, "روز "+persian.Digits(day.String())+" هنوز نیامده است؛ خبرهای امروز در صفحه اصلی است.")
+		return model.Window{}, false
+	}
+	return win, true
+}
+
+// dayPage lays out the digest dg of the day win for sub: each topic they
+// follow with its stories and its chart.
+func (d *Desk) dayPage(dg model.Digest, sub digest.Subscriber, win, today model.Window, bounds []time.Time, perTopic map[string][]int) todayPage {
 	page := todayPage{Day: win.From, Today: win.From.Equal(today.From), Prev: dayLink(win.From.AddDate(0, 0, -1))}
 	if !page.Today {
 		page.Next = dayLink(win.From.AddDate(0, 0, 1))
@@ -127,11 +154,7 @@ func (d *Desk) today(w http.ResponseWriter, r *http.Request) {
 	if page.Stories == 0 {
 		page.Latest, page.LatestDay = latest(bounds, perTopic, win.From)
 	}
-	title := "امروز"
-	if !page.Today {
-		title = jalali.FormatDate(win.From)
-	}
-	d.page(w, r, d.todayPage, title, "today", page)
+	return page
 }
 
 // sections are the topics sub follows, in the config's order, then the

@@ -34,8 +34,9 @@ func storeDesk(t *testing.T, s *Store, articles []deskArticle) map[string]int64 
 		}
 		ids[d.name] = a.ID
 		if d.story != "-" {
-			derived = append(derived, Derived{ID: a.ID, Story: d.story, Topics: d.topics,
-				Clean: model.Clean{Lead: a.RawLead, Paragraphs: a.Raw[:1], Sponsored: d.sponsored}})
+			derived = append(derived, Derived{ID: a.ID, Story: d.story, Topics: d.topics, Clean: model.Clean{
+				Lead: a.RawLead, Source: "isna", Paragraphs: []string{a.Raw[0], a.Raw[2]}, Sponsored: d.sponsored,
+				Removed: []model.Removed{{Text: a.Raw[1], Reason: model.ReasonPromo}, {Text: a.Raw[3], Reason: model.ReasonMarker}}}})
 		}
 	}
 	if err := s.SaveDerived(t.Context(), derived); err != nil {
@@ -69,8 +70,13 @@ func TestForEachStoryArticle(t *testing.T) {
 			if len(a.Raw) != 0 {
 				t.Errorf("%s: raw paragraphs read", a.URL)
 			}
-			if a.Story != "" && len(a.Paragraphs) != 1 {
-				t.Errorf("%s: clean view %+v, want its paragraph", a.URL, a.Clean)
+			want := model.Clean{}
+			if a.Story != "" {
+				g := gasArticle("", time.Time{})
+				want = model.Clean{Lead: g.RawLead, Source: "isna", Paragraphs: []string{g.Raw[0]}}
+			}
+			if !sameCard(a.Clean, want) || len(a.Tags) != 3 || a.Title == "" {
+				t.Errorf("%s: clean view %+v,\nwant what a card shows: %+v", a.URL, a.Clean, want)
 			}
 			got = append(got, strings.TrimPrefix(a.URL, "https://www.isna.ir/news/")+"/"+a.Story)
 			return nil
@@ -135,8 +141,7 @@ func TestStoryDays(t *testing.T) {
 // slower (docs/desk.md).
 func TestStoryDaysReadsTheIndexAlone(t *testing.T) {
 	s, _ := openTest(t)
-	rows, err := s.r.QueryContext(t.Context(), `EXPLAIN QUERY PLAN SELECT a.published, a.story, a.topics FROM articles a
-		WHERE a.published >= ? AND a.published < ? AND `+s.d.dayStory+` ORDER BY a.published, a.story, a.topics`, "", "")
+	rows, err := s.r.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+s.storyDaysQuery(), "\n", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +156,44 @@ func TestStoryDaysReadsTheIndexAlone(t *testing.T) {
 		plan = append(plan, detail)
 	}
 	if len(plan) != 1 || !strings.Contains(plan[0], "USING COVERING INDEX articles_days") {
-		t.Errorf("plan %q, want one search of the covering index articles_days, no sort", plan)
+		t.Errorf("plan %q, want one search of the covering index articles_days", plan)
+	}
+}
+
+// TestCardCol: a clean view is read up to its first paragraph in the
+// store's order of fields, whole in any other; a view that is not JSON is
+// an error, a NULL one empty.
+func TestCardCol(t *testing.T) {
+	tests := []struct {
+		name, stored string
+		want         model.Clean
+		err          bool
+	}{
+		{"the store's order", `{"lead":"لید","source":"isna","sponsored":true,"paragraphs":["یک","دو"],"removed":[{"text":"سه","reason":"promo"}]}`,
+			model.Clean{Lead: "لید", Source: "isna", Sponsored: true, Paragraphs: []string{"یک"}}, false},
+		{"cut after the first paragraph", `{"lead":"لید","source":"","paragraphs":["یک",`, model.Clean{Lead: "لید", Paragraphs: []string{"یک"}}, false},
+		{"another order", `{"removed":[],"paragraphs":["یک","دو"],"extra":{"a":[1]},"lead":"لید"}`,
+			model.Clean{Lead: "لید", Paragraphs: []string{"یک"}}, false},
+		{"no paragraphs", `{"lead":"لید","source":"","paragraphs":null,"removed":null}`, model.Clean{Lead: "لید"}, false},
+		{"empty paragraphs", `{"lead":"لید","source":"","paragraphs":[],"removed":[]}`, model.Clean{Lead: "لید"}, false},
+		{"not JSON", `<p>لید</p>`, model.Clean{}, true},
+		{"a list", `["لید"]`, model.Clean{}, true},
+		{"a wrong type", `{"lead":7}`, model.Clean{}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, v := range []any{tt.stored, []byte(tt.stored)} {
+				var got model.Clean
+				err := cardCol{&got}.Scan(v)
+				if (err != nil) != tt.err || !tt.err && !sameCard(got, tt.want) {
+					t.Errorf("%T: %+v, %v; want %+v, error %t", v, got, err, tt.want, tt.err)
+				}
+			}
+		})
+	}
+	var none model.Clean
+	if err := (cardCol{&none}).Scan(nil); err != nil || !sameCard(none, model.Clean{}) {
+		t.Errorf("NULL: %+v, %v", none, err)
 	}
 }
 
@@ -159,7 +201,7 @@ func TestArticleByID(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *Store, _ *fakeClock) {
 		ids := storeDesk(t, s, []deskArticle{{"one", day(0), "s1", []string{"energy"}, false}})
 		a, err := s.ArticleByID(t.Context(), ids["one"])
-		if err != nil || a.URL != "https://www.isna.ir/news/one" || a.Story != "s1" || len(a.Raw) != 4 || len(a.Paragraphs) != 1 {
+		if err != nil || a.URL != "https://www.isna.ir/news/one" || a.Story != "s1" || len(a.Raw) != 4 || len(a.Paragraphs) != 2 || len(a.Removed) != 2 {
 			t.Errorf("ArticleByID: %+v, %v", a, err)
 		}
 		for _, id := range []int64{ids["one"] + 1, 0, -1} {
@@ -203,4 +245,10 @@ func TestStoryTitles(t *testing.T) {
 			t.Errorf("unknown story: %v, %v", got, err)
 		}
 	})
+}
+
+// sameCard compares clean views field by field.
+func sameCard(a, b model.Clean) bool {
+	return a.Lead == b.Lead && a.Source == b.Source && a.Sponsored == b.Sponsored &&
+		slices.Equal(a.Paragraphs, b.Paragraphs) && slices.Equal(a.Removed, b.Removed)
 }
