@@ -22,7 +22,7 @@ func TestChart(t *testing.T) {
 	}
 	tests := []struct {
 		day, column, h int
-		shown           bool
+		shown          bool
 	}{
 		{0, 290, 6, false}, // the oldest, rightmost; 1 of 10 is 5.4, rounded up
 		{10, 190, 54, true},

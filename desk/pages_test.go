@@ -338,11 +338,11 @@ func TestPagesOnPostgres(t *testing.T) {
 	petrol := f.article(t, petrolCopy)
 	c := f.signIn(t, "analyst@example.com")
 	for path, want := range map[string]string{
-		"/":                                      `href="/story/` + petrol.Story + `">سهمیه بنزین آذرماه`,
-		"/story/" + petrol.Story:                 `مشابه <del>پارسال</del> <ins>سال گذشته</ins> حدود`,
-		fmt.Sprintf("/article/%d", petrol.ID):    `<td class="why" title="attribution">ذکر منبع</td>`,
-		"/?day=1405/09/04":                       "<h1>خبرهای چهارشنبه ۴ آذر ۱۴۰۵</h1>",
-		"/story/s0000000000000000":               "خبری با این شناسه نیست",
+		"/":                                       `href="/story/` + petrol.Story + `">سهمیه بنزین آذرماه`,
+		"/story/" + petrol.Story:                  `مشابه <del>پارسال</del> <ins>سال گذشته</ins> حدود`,
+		fmt.Sprintf("/article/%d", petrol.ID):     `<td class="why" title="attribution">ذکر منبع</td>`,
+		"/?day=1405/09/04":                        "<h1>خبرهای چهارشنبه ۴ آذر ۱۴۰۵</h1>",
+		"/story/s0000000000000000":                "خبری با این شناسه نیست",
 		fmt.Sprintf("/article/%d", petrol.ID+999): "نوشته‌ای با این شناسه نیست",
 	} {
 		if p := f.get(t, c, path); !strings.Contains(p.body, want) {
