@@ -108,12 +108,13 @@ func (d *Desk) Routes(mux interface {
 	mux.Handle("/", http.HandlerFunc(d.notFound))
 }
 
-// wholeStories serves stories.Reader the articles of a day's stories
-// whole (store.ForEachStoryArticle) instead of every article of the
-// story window before the day, which a reader with no story window
-// (stories.New(wholeStories{st}, 0)) would otherwise need: the day's
-// stories, and only those, at a tenth of the cost (docs/desk.md). It
-// answers the Since and Until of a query; the desk asks nothing else.
+// wholeStories is the store of the desk's stories.Reader: asked for the
+// articles of a range of time, it hands over the whole stories that have
+// an article in it (store.ForEachStoryArticle). A reader over it needs no
+// story window of its own (stories.New(wholeStories{st}, 0)), and reads a
+// day's stories at a seventh of the cost of reading every article of the
+// story window before the day (docs/desk.md). It answers the Since and
+// Until of a query: the reader asks nothing else of it.
 type wholeStories struct{ st Store }
 
 func (w wholeStories) ForEachArticle(ctx context.Context, q store.ArticleQuery, fn func(*model.Article) error) error {
