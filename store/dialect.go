@@ -34,6 +34,9 @@ type dialect struct {
 	// removedReasons counts the paragraphs removed from the stored clean
 	// views (JSON), by reason.
 	removedReasons string
+	// dayStory is the condition on an article a of a story, not paid
+	// content, in the form the index articles_days holds it (0008_desk).
+	dayStory string
 }
 
 var sqliteDialect = dialect{
@@ -42,6 +45,7 @@ var sqliteDialect = dialect{
 	removedReasons: `SELECT r.value ->> '$.reason', COUNT(*)
 		FROM articles, json_each(articles.clean, '$.removed') AS r
 		WHERE json_type(articles.clean, '$.removed') = 'array' GROUP BY 1`,
+	dayStory: `a.story <> '' AND json_extract(a.clean, '$.sponsored') IS NOT 1`,
 }
 
 // migrationLockKey is the PostgreSQL advisory lock held while migrating.
@@ -71,6 +75,7 @@ var postgresDialect = dialect{
 	removedReasons: `SELECT r ->> 'reason', COUNT(*)
 		FROM articles CROSS JOIN LATERAL jsonb_array_elements(clean::jsonb -> 'removed') AS r
 		WHERE jsonb_typeof(clean::jsonb -> 'removed') = 'array' GROUP BY 1`,
+	dayStory: `a.story <> '' AND (a.clean::jsonb ->> 'sponsored') IS DISTINCT FROM 'true'`,
 	resetIDs: []string{
 		"SELECT setval(pg_get_serial_sequence('articles', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM articles",
 		"SELECT setval(pg_get_serial_sequence('crawl_runs', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM crawl_runs",

@@ -268,7 +268,8 @@ func TestHashKeysMigration(t *testing.T) {
 		}
 		err = s.inTx(ctx, func(tx *tx) error {
 			for _, q := range []string{
-				// Undo 0007, 0006, 0005, 0004, then 0003.
+				// Undo 0008, 0007, 0006, 0005, 0004, then 0003.
+				"DROP INDEX articles_days",
 				"DROP TABLE subscription_changes", "DROP TABLE subscriptions", "ALTER TABLE outbox DROP COLUMN sending",
 				"DROP INDEX articles_story",
 				"ALTER TABLE outbox DROP COLUMN basis",

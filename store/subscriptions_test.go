@@ -226,8 +226,9 @@ func TestSubscriptionsMigration(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Back to schema 6, on PostgreSQL with its old constraint.
-		undo := []string{"DROP TABLE subscription_changes", "DROP TABLE subscriptions", "ALTER TABLE outbox DROP COLUMN sending"}
+		// Back to schema 6, on PostgreSQL with its old constraint (0008
+		// undone first).
+		undo := []string{"DROP INDEX articles_days", "DROP TABLE subscription_changes", "DROP TABLE subscriptions", "ALTER TABLE outbox DROP COLUMN sending"}
 		if s.d.name == "postgres" {
 			undo = append(undo, "ALTER TABLE outbox DROP CONSTRAINT outbox_state_check",
 				"ALTER TABLE outbox ADD CONSTRAINT outbox_state_check CHECK (state IN ('queued', 'sent', 'failed'))")

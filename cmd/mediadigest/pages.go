@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"mediadigest/desk"
 	"mediadigest/subscription"
 	"mediadigest/web"
 )
@@ -21,6 +22,11 @@ func pages(a *app) (http.Handler, error) {
 		return nil, err
 	}
 	subs.Routes(mux)
+	dk, err := desk.New(a.site, a.store, a.stories, a.subs, desk.Options{Logger: a.log})
+	if err != nil {
+		return nil, err
+	}
+	dk.Routes(mux)
 	return web.Secure(mux), nil
 }
 
