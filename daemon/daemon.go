@@ -63,9 +63,10 @@ type Store interface {
 	Unregister(ctx context.Context, id string) error
 }
 
-// Crawler runs crawls: *pipeline.Pipeline.
+// Crawler runs the crawl of an outlet due at a scheduled time:
+// *pipeline.Pipeline.
 type Crawler interface {
-	Crawl(ctx context.Context, ids []string) (pipeline.CrawlReport, error)
+	CrawlDue(ctx context.Context, id string, due time.Time) (pipeline.CrawlReport, error)
 }
 
 const (
@@ -382,24 +383,27 @@ func (d *Daemon) missedCrawls(ctx context.Context, now time.Time) ([]string, err
 
 // crawlJob is the job of one outlet: one pass over its feeds, then the
 // derived views. When another daemon holds the outlet's lease, or has
-// crawled it since its latest scheduled time, there is nothing to do.
-// missed says the crawl is one missed while the daemon was down: one
-// skipped then is logged as a warning, as the catch-up digest goes out
-// without it.
+// crawled it since its latest scheduled time (read under the lease),
+// there is nothing to do. missed says the crawl is one missed while the
+// daemon was down: one skipped then is logged as a warning, as the
+// catch-up digest goes out without it.
 func (d *Daemon) crawlJob(ctx context.Context, outlet string, missed bool) {
 	log := d.log.With("task", "crawl", "outlet", outlet)
-	if d.crawledElsewhere(ctx, log, outlet) {
-		return
-	}
-	log.Info("job started")
+	// Whether the run is this daemon's is known once it holds the lease:
+	// the start is worth a line only when debugging.
+	log.Debug("job started")
 	start := d.clk.Now()
-	rep, err := d.crawl.Crawl(ctx, []string{outlet})
+	rep, err := d.crawl.CrawlDue(ctx, outlet, schedule.Last(d.crawlSched[outlet], start))
 	if holder, ok := rep.Elsewhere[outlet]; ok {
 		level := slog.LevelDebug
 		if missed {
 			level = slog.LevelWarn
 		}
 		log.Log(ctx, level, "another daemon holds the lease: skipping this run", "lease", "crawl:"+outlet, "holder", holder)
+		return
+	}
+	if started, ok := rep.Fresh[outlet]; ok {
+		log.Debug("crawled since its scheduled time already: skipping this run", "started", started)
 		return
 	}
 	elapsed := d.clk.Now().Sub(start)
@@ -421,23 +425,6 @@ func (d *Daemon) crawlJob(ctx context.Context, outlet string, missed bool) {
 		attrs = append(attrs, "underived", rep.Derived.Failed)
 	}
 	finished(ctx, log, level, err, attrs...)
-}
-
-// crawledElsewhere reports whether the outlet was crawled since its
-// latest scheduled time, by another daemon that fired first.
-func (d *Daemon) crawledElsewhere(ctx context.Context, log *slog.Logger, outlet string) bool {
-	crawls, err := d.store.OutletCrawls(ctx)
-	if err != nil {
-		log.Warn("cannot read the latest crawls; crawling anyway", "error", err)
-		return false
-	}
-	for _, c := range crawls {
-		if c.Outlet == outlet && !schedule.Missed(d.crawlSched[outlet], d.clk.Now(), c.LastRun.Started) {
-			log.Debug("crawled since its scheduled time already: skipping this run", "started", c.LastRun.Started)
-			return true
-		}
-	}
-	return false
 }
 
 // digestJob is the digest schedule's job: the digests planned for at,

@@ -330,11 +330,11 @@ type panicOn struct {
 	outlet string
 }
 
-func (p panicOn) Crawl(ctx context.Context, ids []string) (pipeline.CrawlReport, error) {
-	if slices.Contains(ids, p.outlet) {
+func (p panicOn) CrawlDue(ctx context.Context, id string, due time.Time) (pipeline.CrawlReport, error) {
+	if id == p.outlet {
 		panic("runtime error: index out of range [3] with length 3")
 	}
-	return p.Crawler.Crawl(ctx, ids)
+	return p.Crawler.CrawlDue(ctx, id, due)
 }
 
 // lastCrawls returns the start of each outlet's latest crawl.

@@ -87,7 +87,13 @@ func (d *Daemon) preview(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no subscribers configured: add one under subscribers: in the config", http.StatusBadRequest)
 		return
 	default:
-		sub = digest.Subscriber{Email: d.cfg.Subscribers[0].Email, Topics: d.cfg.Subscribers[0].Topics}
+		// The first subscriber, with the topics they chose.
+		var err error
+		if sub, err = d.mail.Subscriber(r.Context(), d.cfg.Subscribers[0].Email); err != nil {
+			d.log.Error("preview failed", "subscriber", d.cfg.Subscribers[0].Email, "error", err)
+			http.Error(w, fmt.Sprintf("cannot read the first subscriber's choices: %v", err), http.StatusInternalServerError)
+			return
+		}
 	}
 	dg, err := d.mail.Digest(r.Context(), sub, digest.DayWindow(day.Time(loc), loc))
 	var html []byte

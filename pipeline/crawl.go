@@ -50,7 +50,11 @@ type CrawlReport struct {
 	// Elsewhere are the outlets another process was crawling (it held
 	// their lease), by outlet id, with that process: this pass left them.
 	Elsewhere map[string]string
-	Derived   ProcessReport
+	// Fresh are the outlets a crawl had started since the time due
+	// (CrawlDue), by outlet id, with that crawl's start: this pass left
+	// them too.
+	Fresh   map[string]time.Time
+	Derived ProcessReport
 }
 
 // Crawl runs one pass over the feeds of the given outlets (all when ids is
@@ -65,6 +69,18 @@ type CrawlReport struct {
 // one crawls it. One outlet failing never stops the others; the returned
 // error joins the failures.
 func (p *Pipeline) Crawl(ctx context.Context, ids []string) (CrawlReport, error) {
+	return p.crawl(ctx, ids, time.Time{})
+}
+
+// CrawlDue is the crawl of one outlet scheduled at due: Crawl, unless a
+// crawl of the outlet started at or after due, which it reports in Fresh.
+// Whether one did is read under the outlet's lease, so that of several
+// daemons firing the same schedule one crawls, however their runs fall.
+func (p *Pipeline) CrawlDue(ctx context.Context, id string, due time.Time) (CrawlReport, error) {
+	return p.crawl(ctx, []string{id}, due)
+}
+
+func (p *Pipeline) crawl(ctx context.Context, ids []string, due time.Time) (CrawlReport, error) {
 	if len(ids) == 0 {
 		ids = p.cfg.OutletIDs()
 	}
@@ -75,29 +91,24 @@ func (p *Pipeline) Crawl(ctx context.Context, ids []string) (CrawlReport, error)
 			return CrawlReport{}, err
 		}
 	}
-	type result struct {
-		st        scrape.Stats
-		elsewhere string
-		errs      []error
-	}
-	results := make([]result, len(outlets))
+	results := make([]outletRun, len(outlets))
 	var wg sync.WaitGroup
 	for i, o := range outlets {
-		wg.Go(func() {
-			r := &results[i]
-			r.st, r.elsewhere, r.errs = p.crawlOutlet(ctx, o)
-		})
+		wg.Go(func() { results[i] = p.crawlOutlet(ctx, o, due) })
 	}
 	wg.Wait()
-	rep := CrawlReport{Elsewhere: map[string]string{}}
+	rep := CrawlReport{Elsewhere: map[string]string{}, Fresh: map[string]time.Time{}}
 	var errs []error
 	for _, r := range results {
 		errs = append(errs, r.errs...)
-		if r.elsewhere != "" {
+		switch {
+		case r.elsewhere != "":
 			rep.Elsewhere[r.st.Outlet] = r.elsewhere
-			continue
+		case !r.fresh.IsZero():
+			rep.Fresh[r.st.Outlet] = r.fresh
+		default:
+			rep.Outlets = append(rep.Outlets, r.st)
 		}
-		rep.Outlets = append(rep.Outlets, r.st)
 	}
 	var err error
 	if rep.Derived, err = p.derive(ctx); err != nil {
@@ -106,36 +117,74 @@ func (p *Pipeline) Crawl(ctx context.Context, ids []string) (CrawlReport, error)
 	return rep, errors.Join(errs...)
 }
 
-// crawlOutlet crawls one outlet under its lease and records the run;
-// elsewhere names the process holding the lease when it is not this one.
-func (p *Pipeline) crawlOutlet(ctx context.Context, o scrape.Outlet) (st scrape.Stats, elsewhere string, errs []error) {
-	st.Outlet = o.ID
+// outletRun is what crawlOutlet did: a crawl (st), or none because
+// another process holds the lease (elsewhere) or a crawl started since the
+// time due (fresh, its start).
+type outletRun struct {
+	st        scrape.Stats
+	elsewhere string
+	fresh     time.Time
+	errs      []error
+}
+
+// crawlOutlet crawls one outlet under its lease, unless a crawl of it
+// started at or after due (when due is set), and records the run.
+func (p *Pipeline) crawlOutlet(ctx context.Context, o scrape.Outlet, due time.Time) (r outletRun) {
+	r.st.Outlet = o.ID
 	name := "crawl:" + o.ID
 	ctx, release, ok, err := lease.Hold(ctx, p.store, p.clk, name, p.holder, p.cfg.Cluster.Lease.D())
 	switch {
 	case err != nil:
-		return st, "", []error{fmt.Errorf("outlet %s: %w", o.ID, err)}
+		r.errs = []error{fmt.Errorf("outlet %s: %w", o.ID, err)}
+		return r
 	case !ok:
-		return st, p.leaseHolder(ctx, name), nil
+		r.elsewhere = p.leaseHolder(ctx, name)
+		return r
 	}
 	defer func() {
 		if err := release(); err != nil {
 			p.log.Warn("cannot release the crawl lease: the others wait for it to expire", "lease", name, "error", err)
 		}
 	}()
+	if !due.IsZero() {
+		last, err := p.lastCrawl(ctx, o.ID)
+		if err != nil {
+			r.errs = []error{err}
+			return r
+		}
+		if !last.Before(due) {
+			r.fresh = last
+			return r
+		}
+	}
 	start := p.clk.Now()
-	st, err = p.crawler.Crawl(ctx, o, known{p.store}, p.store, p.sink)
-	st.Outlet = o.ID
-	if rerr := p.record(ctx, start, st, err); rerr != nil {
-		errs = append(errs, rerr)
+	r.st, err = p.crawler.Crawl(ctx, o, known{p.store}, p.store, p.sink)
+	r.st.Outlet = o.ID
+	if rerr := p.record(ctx, start, r.st, err); rerr != nil {
+		r.errs = append(r.errs, rerr)
 	}
 	switch {
 	case err != nil:
-		errs = append(errs, fmt.Errorf("outlet %s: %w", o.ID, err))
-	case st.Blocked:
-		errs = append(errs, fmt.Errorf("outlet %s: blocked by an ArvanCloud challenge page; the outlet refuses the crawler (try later, or another user_agent)", o.ID))
+		r.errs = append(r.errs, fmt.Errorf("outlet %s: %w", o.ID, err))
+	case r.st.Blocked:
+		r.errs = append(r.errs, fmt.Errorf("outlet %s: blocked by an ArvanCloud challenge page; the outlet refuses the crawler (try later, or another user_agent)", o.ID))
 	}
-	return st, "", errs
+	return r
+}
+
+// lastCrawl returns when the latest recorded crawl of the outlet started,
+// zero when there is none.
+func (p *Pipeline) lastCrawl(ctx context.Context, id string) (time.Time, error) {
+	runs, err := p.store.OutletCrawls(ctx)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("outlet %s: latest crawl: %w", id, err)
+	}
+	for _, r := range runs {
+		if r.Outlet == id {
+			return r.LastRun.Started, nil
+		}
+	}
+	return time.Time{}, nil
 }
 
 // leaseHolder names, for a report, the process holding the named lease.

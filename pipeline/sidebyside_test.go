@@ -220,3 +220,30 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 	}
 }
+
+// TestCrawlDue: a crawl due at a scheduled time is left alone when a crawl
+// of the outlet started at or after it, as another daemon's would have —
+// read under the outlet's lease — and runs when none did.
+func TestCrawlDue(t *testing.T) {
+	outlets := corpusOutlets(t, 1, 3)
+	cfg := corpusConfig(t, 0, outlets)
+	st := testStore(t, cfg)
+	clk := testClock()
+	p := newPipeline(t, cfg, st, clk)
+	due := clk.Now()
+	rep, err := p.CrawlDue(t.Context(), "o00", due)
+	if err != nil || len(rep.Outlets) != 1 || rep.Outlets[0].New != 3 {
+		t.Fatalf("the first crawl due: %+v, %v; want the outlet's 3 articles", rep, err)
+	}
+	clk.Advance(time.Minute)
+	rep, err = p.CrawlDue(t.Context(), "o00", due)
+	if err != nil || len(rep.Outlets) != 0 || !rep.Fresh["o00"].Equal(due) {
+		t.Errorf("the same time due again: %+v, %v; want it left, crawled at %v", rep, err, due)
+	}
+	if n := outlets[0].answered(); n != 3 {
+		t.Errorf("%d article pages answered, want 3: the second run fetched", n)
+	}
+	if rep, err := p.CrawlDue(t.Context(), "o00", clk.Now()); err != nil || len(rep.Outlets) != 1 {
+		t.Errorf("the next time due: %+v, %v; want a crawl", rep, err)
+	}
+}

@@ -161,9 +161,8 @@ func (s *Store) Heartbeat(ctx context.Context, id string, now time.Time) error {
 }
 
 // forgetAfter is how long a killed daemon's registration stays in the
-// processes table (not in /healthz, which lists only those that beat
-// within one lease): a day, long enough to see in the table which process
-// died, and when.
+// processes table, and in /healthz marked dead: a day, long enough to see
+// which process died, and when.
 const forgetAfter = 24 * time.Hour
 
 // Unregister removes the registration of a daemon that stops, and frees

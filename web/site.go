@@ -48,7 +48,7 @@ type Options struct {
 }
 
 // ErrNoSecret says the pages cannot be served: nothing signs their links.
-var ErrNoSecret = errors.New("no secret to sign links and sessions: set http.secret_env in the config and that variable in the environment (`openssl rand -base64 32`)")
+var ErrNoSecret = errors.New("no secret to sign links and sessions: set http.secret_env in the config and that variable in the environment, or http.secret_file and that file (`openssl rand -base64 32`)")
 
 // NewSite builds the site of cfg, signing with the secrets of
 // http.secret_env; ErrNoSecret when there are none.
@@ -60,7 +60,7 @@ func NewSite(cfg *config.Config, o Options) (*Site, error) {
 	}
 	signer, err := token.NewSigner(clk.Now, secrets[0], secrets[1:]...)
 	if err != nil {
-		return nil, fmt.Errorf("web: $%s: %w", cfg.HTTP.SecretEnv, err)
+		return nil, fmt.Errorf("web: the secret of http.%s: %w", secretKey(cfg.HTTP), err)
 	}
 	s := &Site{cfg: cfg, signer: signer, clk: clk, log: o.Logger, base: &url.URL{Path: "/"}}
 	if s.log == nil {
@@ -202,4 +202,12 @@ func (s *Site) funcs() template.FuncMap {
 		"iso":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"site":   func() string { return "خلاصه اخبار" },
 	}
+}
+
+// secretKey names the config key that gives the current secret.
+func secretKey(h config.HTTP) string {
+	if h.SecretEnv != "" {
+		return "secret_env ($" + h.SecretEnv + ")"
+	}
+	return "secret_file (" + h.SecretFile + ")"
 }

@@ -109,7 +109,7 @@ func TestClusterSharesTheWork(t *testing.T) {
 	}
 	crawlers := 0
 	for _, p := range procs {
-		if bytes.Contains(p.log.Bytes(), []byte(`"msg":"job started","task":"crawl"`)) {
+		if bytes.Contains(p.log.Bytes(), []byte(`"msg":"job finished","task":"crawl"`)) {
 			crawlers++
 		}
 	}

@@ -15,10 +15,15 @@ import (
 )
 
 func outboxCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
-	state := fs.String("state", "", "only rows in this state: queued, sent or failed")
+	state := fs.String("state", "", "only rows in this `STATE`: queued, sent, failed or cancelled")
 	retry := fs.Int64("retry", 0, "deliver the failed or queued row `ID` now, and no other")
 	limit := fs.Int("n", 50, "show at most `N` rows")
 	return func(ctx context.Context, args []string) error {
+		switch *state {
+		case "", model.OutboxQueued, model.OutboxSent, model.OutboxFailed, model.OutboxCancelled:
+		default:
+			return usagef("-state %q: want queued, sent, failed or cancelled", *state)
+		}
 		a, err := e.open(ctx)
 		if err != nil {
 			return err
