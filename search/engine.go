@@ -1,0 +1,336 @@
+// Package search is the analysts' desk's search engine: the query
+// language, the search over the store's full-text index (one hit per
+// story, newest first or by relevance, counted up to MaxResults), and
+// the snippets of the hits with the matched words marked, in the display
+// form. docs/search.md describes what matches what and what the index
+// costs.
+//
+// The desk's pages and the search command call Engine.Search with a Query
+// and render the Results; a query the engine refuses comes back as an
+// *Error with a message for the person who typed it.
+package search
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"mediadigest/persian"
+	"mediadigest/store"
+)
+
+// Index is the store as the engine reads it.
+type Index interface {
+	SearchMatches(ctx context.Context, q store.SearchQuery) ([]store.SearchMatch, error)
+	StoryArticles(ctx context.Context, stories []string) (map[string][]store.ArticleHead, error)
+	ArticleHeads(ctx context.Context, ids []int64) (map[int64]store.ArticleHead, error)
+	ArticleTexts(ctx context.Context, ids []int64) (map[int64]store.ArticleText, error)
+}
+
+// Order is the order of the hits.
+type Order string
+
+const (
+	Newest    Order = ""          // newest story first: by its newest matching article
+	Relevance Order = "relevance" // best match first, among the MaxResults newest
+)
+
+// Limits of a search.
+const (
+	// MaxResults is how many stories a search counts and pages through;
+	// past it Results.More is set ("more than 1,000"). Narrowing the
+	// query or the dates reaches older stories.
+	MaxResults     = 1000
+	DefaultPerPage = 20
+	MaxPerPage     = 100
+)
+
+// Query is one search.
+type Query struct {
+	Text   string // words, "phrases", -excluded (docs/search.md)
+	Outlet string // outlet id, or "" for all
+	Topic  string // topic id, or "" for all
+	// From and To bound the published time, [From, To); Dates reads them
+	// as typed. A zero time does not bound.
+	From, To time.Time
+	Order    Order
+	Page     int // from 1; 0 is 1
+	PerPage  int // 0 is DefaultPerPage
+}
+
+// Results is one page of the hits of a query.
+type Results struct {
+	Total   int  // stories found, up to MaxResults
+	More    bool // more than MaxResults stories match
+	Page    int  // this page, from 1
+	Pages   int  // pages of PerPage hits, 0 when nothing matched
+	PerPage int
+	Hits    []Hit
+}
+
+// Hit is one story of the results.
+type Hit struct {
+	Story string // "" for an article not grouped into a story yet
+	// Article is the article the hit shows: the story's newest matching
+	// article, or its best match in relevance order.
+	Article store.ArticleHead
+	Title   []Span // Article's title, matched words marked
+	Snippet []Span // a passage of Article's lead or paragraphs
+	// Articles are every article of the story, oldest first.
+	Articles []StoryArticle
+	Outlets  int // distinct outlets among Articles
+}
+
+// StoryArticle is an article of a hit's story.
+type StoryArticle struct {
+	store.ArticleHead
+	Matched bool // it matches the query too
+}
+
+// Span is a piece of a title or snippet: matched words, or text between.
+type Span struct {
+	Text string
+	Hit  bool
+}
+
+// Engine runs searches over an Index. It is safe for concurrent use.
+type Engine struct {
+	idx     Index
+	outlets map[string]bool
+	topics  map[string]bool
+}
+
+// Options are the ids the filters may name: a query naming another gets an
+// *Error. A nil list accepts any id.
+type Options struct {
+	Outlets []string
+	Topics  []string
+}
+
+// New returns an engine over idx.
+func New(idx Index, opts Options) *Engine {
+	set := func(ids []string) map[string]bool {
+		if ids == nil {
+			return nil
+		}
+		m := make(map[string]bool, len(ids))
+		for _, id := range ids {
+			m[id] = true
+		}
+		return m
+	}
+	return &Engine{idx: idx, outlets: set(opts.Outlets), topics: set(opts.Topics)}
+}
+
+// matchBatch is how many matches are read from the index at a time:
+// enough for MaxResults stories of one or two articles each.
+const matchBatch = 1500
+
+// Search runs q and returns the page it asks for. A query the engine
+// refuses gets an *Error; any other error is the store's.
+func (e *Engine) Search(ctx context.Context, q Query) (*Results, error) {
+	p, err := parse(q.Text)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.check(&q); err != nil {
+		return nil, err
+	}
+	sq := store.SearchQuery{
+		Include: p.include, Exclude: p.exclude, Outlet: q.Outlet, Topic: q.Topic,
+		From: q.From, To: q.To, Rank: q.Order == Relevance, Limit: matchBatch,
+	}
+	found, more, err := e.stories(ctx, sq)
+	if err != nil {
+		return nil, err
+	}
+	if q.Order == Relevance {
+		// Stable: equal scores keep the newest first.
+		slices.SortStableFunc(found, func(a, b *story) int { return cmp.Compare(b.score, a.score) })
+	}
+	res := &Results{Total: len(found), More: more, Page: q.Page, PerPage: q.PerPage}
+	res.Pages = (len(found) + q.PerPage - 1) / q.PerPage
+	if q.Page > max(res.Pages, 1) {
+		return nil, queryError("page", fmt.Sprintf("این جست‌وجو %s صفحه دارد.", persian.Digits(fmt.Sprint(res.Pages))),
+			"page %d is past the last page (%d)", q.Page, res.Pages)
+	}
+	page := found[min((q.Page-1)*q.PerPage, len(found)):min(q.Page*q.PerPage, len(found))]
+	if res.Hits, err = e.hits(ctx, sq, p, page); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// check fills the defaults of q and refuses what it cannot run.
+func (e *Engine) check(q *Query) error {
+	switch {
+	case q.Outlet != "" && e.outlets != nil && !e.outlets[q.Outlet]:
+		return queryError("outlet", "چنین رسانه‌ای پایش نمی‌شود.", "no outlet %q is configured", q.Outlet)
+	case q.Topic != "" && e.topics != nil && !e.topics[q.Topic]:
+		return queryError("topic", "چنین موضوعی تعریف نشده است.", "no topic %q is configured", q.Topic)
+	case q.Order != Newest && q.Order != Relevance:
+		return queryError("order", "ترتیب نتایج یا تازه‌ترین است یا مرتبط‌ترین.", "order %q: want newest or relevance", q.Order)
+	case q.Page < 0:
+		return queryError("page", "شمارهٔ صفحه باید مثبت باشد.", "page %d: pages count from 1", q.Page)
+	case q.PerPage < 0 || q.PerPage > MaxPerPage:
+		return queryError("per_page", fmt.Sprintf("هر صفحه دست‌کم ۱ و دست‌بالا %s نتیجه دارد.", persian.Digits(fmt.Sprint(MaxPerPage))),
+			"%d results a page: want 1 to %d", q.PerPage, MaxPerPage)
+	}
+	q.Page = max(q.Page, 1)
+	if q.PerPage == 0 {
+		q.PerPage = DefaultPerPage
+	}
+	return checkRange(q.From, q.To)
+}
+
+// story is a story found, at the place of its first match (newest first).
+type story struct {
+	id      string // "" for an article without a story
+	article int64  // the match it shows
+	score   float64
+}
+
+// stories walks the matches of sq newest first and returns the stories
+// they belong to, each once, up to MaxResults, and whether there are more.
+func (e *Engine) stories(ctx context.Context, sq store.SearchQuery) ([]*story, bool, error) {
+	var found []*story
+	seen := map[string]*story{}
+	for {
+		ms, err := e.idx.SearchMatches(ctx, sq)
+		if err != nil {
+			return nil, false, err
+		}
+		for _, m := range ms {
+			key := m.Story
+			if key == "" {
+				key = fmt.Sprint("#", m.Article) // an article without a story is a story of its own
+			}
+			if s := seen[key]; s != nil {
+				if m.Score > s.score {
+					s.article, s.score = m.Article, m.Score
+				}
+				continue
+			}
+			if len(found) == MaxResults {
+				return found, true, nil
+			}
+			s := &story{id: m.Story, article: m.Article, score: m.Score}
+			seen[key] = s
+			found = append(found, s)
+		}
+		if len(ms) < sq.Limit {
+			return found, false, nil
+		}
+		sq.After = ms[len(ms)-1].Cursor
+	}
+}
+
+// hits builds the hits of a page of stories: their articles, which of
+// them match, and the title and snippet of the article shown.
+func (e *Engine) hits(ctx context.Context, sq store.SearchQuery, p parsed, page []*story) ([]Hit, error) {
+	if len(page) == 0 {
+		return nil, nil
+	}
+	var ids []string
+	var loose, shown []int64
+	for _, s := range page {
+		shown = append(shown, s.article)
+		if s.id == "" {
+			loose = append(loose, s.article)
+		} else {
+			ids = append(ids, s.id)
+		}
+	}
+	byStory, err := e.idx.StoryArticles(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	heads, err := e.idx.ArticleHeads(ctx, loose)
+	if err != nil {
+		return nil, err
+	}
+	texts, err := e.idx.ArticleTexts(ctx, shown)
+	if err != nil {
+		return nil, err
+	}
+	articles := make([][]store.ArticleHead, len(page))
+	var all []int64
+	for i, s := range page {
+		if s.id == "" {
+			articles[i] = []store.ArticleHead{heads[s.article]}
+		} else {
+			articles[i] = byStory[s.id]
+		}
+		for _, a := range articles[i] {
+			all = append(all, a.ID)
+		}
+	}
+	matched, err := e.matched(ctx, sq, all)
+	if err != nil {
+		return nil, err
+	}
+	hl := highlighter{phrases: p.phrases}
+	hits := make([]Hit, len(page))
+	for i, s := range page {
+		h := Hit{Story: s.id}
+		outlets := map[string]bool{}
+		for _, a := range articles[i] {
+			h.Articles = append(h.Articles, StoryArticle{ArticleHead: a, Matched: matched[a.ID]})
+			outlets[a.Outlet] = true
+			if a.ID == s.article {
+				h.Article = a
+			}
+		}
+		if h.Article.ID == 0 {
+			// The article was re-derived into another story since the
+			// match was read: show it alone.
+			h.Article = store.ArticleHead{ID: s.article, Story: s.id}
+			if hs, err := e.idx.ArticleHeads(ctx, []int64{s.article}); err == nil {
+				h.Article = hs[s.article]
+			}
+		}
+		h.Outlets = len(outlets)
+		t := texts[s.article]
+		h.Title = hl.spans(cmp.Or(t.Title, h.Article.Title))
+		h.Snippet = hl.snippet(t.Clean.Lead, t.Clean.Paragraphs)
+		hits[i] = h
+	}
+	return hits, nil
+}
+
+// matched returns which of the articles ids match the query of sq.
+func (e *Engine) matched(ctx context.Context, sq store.SearchQuery, ids []int64) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	sq.Articles, sq.Rank, sq.After, sq.Limit = ids, false, store.SearchCursor{}, len(ids)
+	ms, err := e.idx.SearchMatches(ctx, sq)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range ms {
+		out[m.Article] = true
+	}
+	return out, nil
+}
+
+// Story returns the articles of a story, oldest first, or an *Error when
+// no stored article carries the id.
+func (e *Engine) Story(ctx context.Context, id string) ([]store.ArticleHead, error) {
+	id = strings.TrimSpace(id)
+	if id == "" || len(id) > 64 {
+		return nil, queryError("story", "شناسهٔ خبر نادرست است.", "%q is not a story id", id)
+	}
+	byStory, err := e.idx.StoryArticles(ctx, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	if len(byStory[id]) == 0 {
+		return nil, queryError("story", "چنین خبری در بایگانی نیست.", "no stored article belongs to story %q", id)
+	}
+	return byStory[id], nil
+}
