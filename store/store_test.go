@@ -267,6 +267,9 @@ func TestHashKeysMigration(t *testing.T) {
 			keys[a.ID] = []string{"انتهایپیام", "کانالتلگرام", "پاراگراف" + strings.Repeat("ی", n+1)}
 		}
 		err = s.inTx(ctx, func(tx *tx) error {
+			if err := undoSearch(ctx, tx); err != nil {
+				return err
+			}
 			for _, q := range []string{
 				// Undo 0005, 0004, then 0003.
 				"ALTER TABLE outbox DROP COLUMN basis",
