@@ -1,6 +1,9 @@
 package persian
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // Search returns the search form of s: the words of its matching form
 // (Match), separated by single spaces, with the affixes of a closed list
@@ -86,8 +89,23 @@ func forEachPart(w string, fn func(string)) {
 	}
 }
 
+// byLast holds the suffixes by their last rune, longest first: most
+// words end with none of them, and are passed over with one look-up.
+var byLast = func() map[rune][]string {
+	m := map[rune][]string{}
+	for _, s := range suffixes {
+		r, _ := utf8.DecodeLastRuneInString(s)
+		m[r] = append(m[r], s)
+	}
+	return m
+}()
+
 // prefixOf returns the prefix w starts with, followed by more, or "".
 func prefixOf(w string) string {
+	// Both prefixes start with م or ن: two-byte runes starting 0xd9.
+	if len(w) < 2 || w[0] != 0xd9 {
+		return ""
+	}
 	for _, p := range prefixes {
 		if len(w) > len(p) && strings.HasPrefix(w, p) {
 			return p
@@ -98,7 +116,8 @@ func prefixOf(w string) string {
 
 // suffixOf returns the suffix w ends with, after more, or "".
 func suffixOf(w string) string {
-	for _, s := range suffixes {
+	r, _ := utf8.DecodeLastRuneInString(w)
+	for _, s := range byLast[r] {
 		if len(w) > len(s) && strings.HasSuffix(w, s) {
 			return s
 		}

@@ -56,6 +56,11 @@ func TestSearch(t *testing.T) {
 // table would miss (a word whose end with the affix looks like a longer
 // affix).
 func TestSearchAffixSpellings(t *testing.T) {
+	for _, p := range prefixes {
+		if p[0] != 0xd9 { // prefixOf looks for this byte first
+			t.Fatalf("prefix %s does not start with byte 0xd9", p)
+		}
+	}
 	letters := []rune("مینهاتربشدکوز")
 	r := rand.New(rand.NewPCG(1, 2))
 	word := func() string {

@@ -272,7 +272,7 @@ func (e *Engine) hits(ctx context.Context, sq store.SearchQuery, p parsed, page 
 	if err != nil {
 		return nil, err
 	}
-	hl := highlighter{phrases: p.phrases}
+	hl := highlighter{terms: p.include}
 	hits := make([]Hit, len(page))
 	for i, s := range page {
 		h := Hit{Story: s.id}

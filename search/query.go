@@ -37,8 +37,6 @@ func queryError(field, fa, format string, args ...any) *Error {
 // parsed is the text of a query read into terms of the search form.
 type parsed struct {
 	include, exclude []store.SearchTerm
-	// phrases are the phrases of every included term, for highlighting.
-	phrases [][]string
 }
 
 // quotes open and close a phrase: ASCII and typographic double quotes,
@@ -77,7 +75,6 @@ func parse(text string) (parsed, error) {
 			p.exclude = append(p.exclude, t)
 		} else {
 			p.include = append(p.include, t)
-			p.phrases = append(p.phrases, t...)
 		}
 	}
 	if len(p.include) == 0 {

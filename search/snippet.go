@@ -5,17 +5,18 @@ import (
 	"strings"
 
 	"mediadigest/persian"
+	"mediadigest/store"
 )
 
 // snippetWords is the length of a snippet, in words of the display form.
 const snippetWords = 36
 
 // highlighter marks the words of a display text that hold a match of the
-// query's phrases. It compares in the search form, word by word, and
-// marks whole words of the display form: «میرود» is marked for «رود»,
-// since it holds the search words «می رود».
+// query's terms. It compares in the search form, word by word, and marks
+// whole words of the display form: «میرود» is marked for «رود», since it
+// holds the search words «می رود».
 type highlighter struct {
-	phrases [][]string
+	terms []store.SearchTerm // each any of its phrases
 }
 
 // spans returns all of text, its matched words marked.
@@ -25,18 +26,21 @@ func (h highlighter) spans(text string) []Span {
 }
 
 // snippet returns a passage of the lead or the paragraphs: around the
-// first match of the piece that matches the most phrases (then the most
-// times), or the start of the lead when none matches (the match was in
-// the title).
+// first match of the first piece that matches every term, else of the one
+// that matches the most terms (then the most times), or the start of the
+// lead when none matches (the match was in the title).
 func (h highlighter) snippet(lead string, paragraphs []string) []Span {
-	best, bestPhrases, bestHits := "", 0, 0
+	best, bestTerms, bestHits := "", 0, 0
 	for _, piece := range append([]string{lead}, paragraphs...) {
 		if best == "" {
 			best = piece
 		}
-		phrases, hits := h.count(persian.SearchWords(piece))
-		if phrases > bestPhrases || phrases == bestPhrases && hits > bestHits {
-			best, bestPhrases, bestHits = piece, phrases, hits
+		terms, hits := h.count(persian.SearchWords(piece))
+		if terms > bestTerms || terms == bestTerms && hits > bestHits {
+			best, bestTerms, bestHits = piece, terms, hits
+		}
+		if bestTerms == len(h.terms) {
+			break // no piece can do better on what counts most
 		}
 	}
 	words, hit := h.marks(best)
@@ -57,17 +61,20 @@ func (h highlighter) snippet(lead string, paragraphs []string) []Span {
 	return spans
 }
 
-// count returns how many of the phrases occur in words, and how many
-// times in all.
-func (h highlighter) count(words []string) (phrases, hits int) {
-	for _, p := range h.phrases {
-		n := len(occurrences(words, p))
+// count returns how many of the terms occur in words, and how many times
+// in all.
+func (h highlighter) count(words []string) (terms, hits int) {
+	for _, t := range h.terms {
+		n := 0
+		for _, p := range t {
+			n += len(occurrences(words, p))
+		}
 		if n > 0 {
-			phrases++
+			terms++
 		}
 		hits += n
 	}
-	return phrases, hits
+	return terms, hits
 }
 
 // marks splits text into its words (at spaces) and reports which hold a
@@ -83,10 +90,12 @@ func (h highlighter) marks(text string) (words []string, hit []bool) {
 			owner = append(owner, i)
 		}
 	}
-	for _, p := range h.phrases {
-		for _, at := range occurrences(toks, p) {
-			for k := at; k < at+len(p); k++ {
-				hit[owner[k]] = true
+	for _, t := range h.terms {
+		for _, p := range t {
+			for _, at := range occurrences(toks, p) {
+				for k := at; k < at+len(p); k++ {
+					hit[owner[k]] = true
+				}
 			}
 		}
 	}

@@ -463,7 +463,7 @@ func (s *Store) SaveDerived(ctx context.Context, updates []Derived) error {
 				return err
 			}
 		}
-		return nil
+		return ix.flush(ctx)
 	})
 	if err != nil {
 		return fmt.Errorf("store: save derived views of %d articles: %w", len(updates), err)

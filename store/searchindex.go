@@ -126,8 +126,10 @@ func secondKey(t time.Time, up bool) int64 {
 // indexer writes index entries in one transaction.
 type indexer interface {
 	// put writes e unless the entry stored for its article has its hash;
-	// force writes it anyway.
+	// force writes it anyway. What put leaves to write is written by
+	// flush, which must come before the transaction commits.
 	put(ctx context.Context, e *searchEntry, force bool) error
+	flush(ctx context.Context) error
 	close() error
 }
 
@@ -138,13 +140,27 @@ func newIndexer(ctx context.Context, tx *tx) (indexer, error) {
 	return newSQLiteIndexer(ctx, tx)
 }
 
-// sqliteIndexer writes search_docs and search_fts.
+// sqliteIndexer writes search_docs as it goes, and search_fts all at once
+// at the end. FTS5 keeps the words of the rows inserted in memory until
+// the next savepoint, which every statement that may fail halfway opens
+// (an insert into search_docs, with its unique and foreign keys), and
+// writes them out then as a segment of the index: interleaved, each
+// article would be a segment of its own, and merging them was most of the
+// cost of indexing (BENCHMARKS.md).
 type sqliteIndexer struct {
-	find, taken, del, doc, fts *sql.Stmt
+	tx                    *tx
+	find, taken, del, doc *sql.Stmt
+	pending               []ftsRow
+}
+
+// ftsRow is a row of search_fts.
+type ftsRow struct {
+	doc                     int64
+	title, lead, body, meta string
 }
 
 func newSQLiteIndexer(ctx context.Context, tx *tx) (*sqliteIndexer, error) {
-	ix := &sqliteIndexer{}
+	ix := &sqliteIndexer{tx: tx}
 	for _, p := range []struct {
 		dst   **sql.Stmt
 		query string
@@ -154,7 +170,6 @@ func newSQLiteIndexer(ctx context.Context, tx *tx) (*sqliteIndexer, error) {
 		// The trigger of search_docs deletes the search_fts row.
 		{&ix.del, "DELETE FROM search_docs WHERE article_id = ?"},
 		{&ix.doc, "INSERT INTO search_docs (doc, article_id, story, hash) VALUES (?, ?, ?, ?)"},
-		{&ix.fts, "INSERT INTO search_fts (rowid, title, lead, body, meta) VALUES (?, ?, ?, ?, ?)"},
 	} {
 		st, err := tx.PrepareContext(ctx, p.query)
 		if err != nil {
@@ -185,9 +200,28 @@ func (ix *sqliteIndexer) put(ctx context.Context, e *searchEntry, force bool) er
 	if _, err := ix.doc.ExecContext(ctx, doc, e.article, e.story, e.hash); err != nil {
 		return fmt.Errorf("index article %d: %w", e.article, err)
 	}
-	if _, err := ix.fts.ExecContext(ctx, doc, e.title, e.lead, e.body, strings.Join(e.meta, " ")); err != nil {
-		return fmt.Errorf("index article %d: %w", e.article, err)
+	ix.pending = append(ix.pending, ftsRow{doc, e.title, e.lead, e.body, strings.Join(e.meta, " ")})
+	return nil
+}
+
+// ftsRowsPerInsert keeps an insert's parameters (5 a row) well under
+// SQLite's limit.
+const ftsRowsPerInsert = 1000
+
+// flush inserts the pending rows of search_fts, several per statement.
+func (ix *sqliteIndexer) flush(ctx context.Context) error {
+	for chunk := range slices.Chunk(ix.pending, ftsRowsPerInsert) {
+		args := make([]any, 0, 5*len(chunk))
+		for _, r := range chunk {
+			args = append(args, r.doc, r.title, r.lead, r.body, r.meta)
+		}
+		q := "INSERT INTO search_fts (rowid, title, lead, body, meta) VALUES " +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", len(chunk)), ", ")
+		if _, err := ix.tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("write the search index: %w", err)
+		}
 	}
+	ix.pending = ix.pending[:0]
 	return nil
 }
 
@@ -211,7 +245,7 @@ func (ix *sqliteIndexer) freeKey(ctx context.Context, key int64) (int64, error) 
 
 func (ix *sqliteIndexer) close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{ix.find, ix.taken, ix.del, ix.doc, ix.fts} {
+	for _, st := range []*sql.Stmt{ix.find, ix.taken, ix.del, ix.doc} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -241,6 +275,8 @@ func (ix *postgresIndexer) put(ctx context.Context, e *searchEntry, force bool) 
 	}
 	return nil
 }
+
+func (ix *postgresIndexer) flush(context.Context) error { return nil }
 
 func (ix *postgresIndexer) close() error { return ix.upsert.Close() }
 
@@ -334,7 +370,7 @@ func indexArticles(ctx context.Context, tx *tx, ix indexer, force bool, ids []in
 			return err
 		}
 	}
-	return nil
+	return ix.flush(ctx)
 }
 
 // placeholders returns "?, ?, …", n of them.
