@@ -34,8 +34,11 @@ type Index interface {
 type Order string
 
 const (
-	Newest    Order = ""          // newest story first: by its newest matching article
-	Relevance Order = "relevance" // best match first, among the MaxResults newest
+	Newest Order = "" // newest story first: by its newest matching article
+	// Relevance puts first the stories with an article whose title holds
+	// every term, then those with one whose lead does, then the others,
+	// each newest first, among the MaxResults newest stories found.
+	Relevance Order = "relevance"
 )
 
 // Limits of a search.
@@ -126,8 +129,9 @@ func New(idx Index, opts Options) *Engine {
 }
 
 // matchBatch is how many matches are read from the index at a time:
-// enough for MaxResults stories of one or two articles each.
-const matchBatch = 1500
+// enough for MaxResults stories when one in five has a second matching
+// article (a tenth of the generated corpus's articles are copies).
+const matchBatch = 1200
 
 // Search runs q and returns the page it asks for. A query the engine
 // refuses gets an *Error; any other error is the store's.
@@ -141,23 +145,23 @@ func (e *Engine) Search(ctx context.Context, q Query) (*Results, error) {
 	}
 	sq := store.SearchQuery{
 		Include: p.include, Exclude: p.exclude, Outlet: q.Outlet, Topic: q.Topic,
-		From: q.From, To: q.To, Rank: q.Order == Relevance, Limit: matchBatch,
+		From: q.From, To: q.To, Heads: q.Order == Relevance, Limit: matchBatch,
 	}
-	found, more, err := e.stories(ctx, sq)
+	found, err := e.stories(ctx, sq)
 	if err != nil {
 		return nil, err
 	}
 	if q.Order == Relevance {
-		// Stable: equal scores keep the newest first.
-		slices.SortStableFunc(found, func(a, b *story) int { return cmp.Compare(b.score, a.score) })
+		// Stable: the newest first within a tier.
+		slices.SortStableFunc(found.list, func(a, b *story) int { return cmp.Compare(b.tier, a.tier) })
 	}
-	res := &Results{Total: len(found), More: more, Page: q.Page, PerPage: q.PerPage}
-	res.Pages = (len(found) + q.PerPage - 1) / q.PerPage
+	res := &Results{Total: len(found.list), More: found.more, Page: q.Page, PerPage: q.PerPage}
+	res.Pages = (res.Total + q.PerPage - 1) / q.PerPage
 	if q.Page > max(res.Pages, 1) {
 		return nil, queryError("page", fmt.Sprintf("این جست‌وجو %s صفحه دارد.", persian.Digits(fmt.Sprint(res.Pages))),
 			"page %d is past the last page (%d)", q.Page, res.Pages)
 	}
-	page := found[min((q.Page-1)*q.PerPage, len(found)):min(q.Page*q.PerPage, len(found))]
+	page := found.list[min((q.Page-1)*q.PerPage, res.Total):min(q.Page*q.PerPage, res.Total)]
 	if res.Hits, err = e.hits(ctx, sq, p, page); err != nil {
 		return nil, err
 	}
@@ -190,42 +194,79 @@ func (e *Engine) check(q *Query) error {
 type story struct {
 	id      string // "" for an article without a story
 	article int64  // the match it shows
-	score   float64
+	tier    int    // of relevance (tier)
+}
+
+// found are the stories a search found.
+type found struct {
+	list []*story
+	more bool // there are more than MaxResults
 }
 
 // stories walks the matches of sq newest first and returns the stories
-// they belong to, each once, up to MaxResults, and whether there are more.
-func (e *Engine) stories(ctx context.Context, sq store.SearchQuery) ([]*story, bool, error) {
-	var found []*story
-	seen := map[string]*story{}
+// they belong to, each once, up to MaxResults. With the matches' heads
+// (sq.Heads, in relevance order), it ranks each story by its best match
+// and shows that match's newest article.
+func (e *Engine) stories(ctx context.Context, sq store.SearchQuery) (*found, error) {
+	f := &found{}
+	byKey := map[string]*story{}
 	for {
 		ms, err := e.idx.SearchMatches(ctx, sq)
 		if err != nil {
-			return nil, false, err
+			return nil, err
 		}
 		for _, m := range ms {
 			key := m.Story
 			if key == "" {
 				key = fmt.Sprint("#", m.Article) // an article without a story is a story of its own
 			}
-			if s := seen[key]; s != nil {
-				if m.Score > s.score {
-					s.article, s.score = m.Article, m.Score
+			t := 0
+			if sq.Heads {
+				t = tier(sq.Include, m)
+			}
+			if s := byKey[key]; s != nil {
+				if t > s.tier {
+					s.article, s.tier = m.Article, t
 				}
 				continue
 			}
-			if len(found) == MaxResults {
-				return found, true, nil
+			if len(f.list) == MaxResults {
+				f.more = true
+				return f, nil
 			}
-			s := &story{id: m.Story, article: m.Article, score: m.Score}
-			seen[key] = s
-			found = append(found, s)
+			s := &story{id: m.Story, article: m.Article, tier: t}
+			byKey[key] = s
+			f.list = append(f.list, s)
 		}
 		if len(ms) < sq.Limit {
-			return found, false, nil
+			return f, nil
 		}
 		sq.After = ms[len(ms)-1].Cursor
 	}
+}
+
+// tier is the relevance of a match: 2 when its title holds every term, 1
+// when its lead does, else 0. FTS5's bm25 would count the articles
+// holding each term over the whole index for every search: hundreds of
+// milliseconds for a common word in a million articles (docs/search.md).
+func tier(terms []store.SearchTerm, m store.SearchMatch) int {
+	switch {
+	case holdsAll(strings.Fields(m.Title), terms):
+		return 2
+	case holdsAll(strings.Fields(m.Lead), terms):
+		return 1
+	}
+	return 0
+}
+
+// holdsAll reports whether words hold a phrase of every term.
+func holdsAll(words []string, terms []store.SearchTerm) bool {
+	for _, t := range terms {
+		if !slices.ContainsFunc(t, func(p []string) bool { return len(occurrences(words, p)) > 0 }) {
+			return false
+		}
+	}
+	return true
 }
 
 // hits builds the hits of a page of stories: their articles, which of
@@ -272,7 +313,7 @@ func (e *Engine) hits(ctx context.Context, sq store.SearchQuery, p parsed, page 
 	if err != nil {
 		return nil, err
 	}
-	hl := highlighter{terms: p.include}
+	hl := newHighlighter(p.include)
 	hits := make([]Hit, len(page))
 	for i, s := range page {
 		h := Hit{Story: s.id}
@@ -307,7 +348,7 @@ func (e *Engine) matched(ctx context.Context, sq store.SearchQuery, ids []int64)
 	if len(ids) == 0 {
 		return out, nil
 	}
-	sq.Articles, sq.Rank, sq.After, sq.Limit = ids, false, store.SearchCursor{}, len(ids)
+	sq.Articles, sq.After, sq.Heads, sq.Limit = ids, store.SearchCursor{}, false, len(ids)
 	ms, err := e.idx.SearchMatches(ctx, sq)
 	if err != nil {
 		return nil, err

@@ -193,19 +193,27 @@ func TestSearchOrderAndPages(t *testing.T) {
 		e := New(st, Options{})
 		ctx := t.Context()
 		for _, tt := range []struct {
+			text  string
 			order Order
 			want  []string
 		}{
-			{Newest, []string{"s-gold", "s-funds"}},
-			// s-funds has «مرکزی» in its lead and twice in its text.
-			{Relevance, []string{"s-funds", "s-gold"}},
+			{"مرکزی", Newest, []string{"s-gold", "s-funds"}},
+			// s-funds has «مرکزی» in its lead, s-gold in its text only.
+			{"مرکزی", Relevance, []string{"s-funds", "s-gold"}},
+			{"رود", Newest, []string{"s-vat", "s-quake", "s-river"}},
+			// «رود» is in s-river's title, in the others' paragraphs.
+			{"رود", Relevance, []string{"s-river", "s-vat", "s-quake"}},
+			// In leads: s-gold, s-coin, s-vat; in paragraphs only: the others.
+			{"امروز", Relevance, []string{"s-gold", "s-coin", "s-vat", "s-quake", "s-funds"}},
+			// Only s-vat holds both words.
+			{"مجلس امروز", Relevance, []string{"s-vat"}},
 		} {
-			res, err := e.Search(ctx, Query{Text: "مرکزی", Order: tt.order})
+			res, err := e.Search(ctx, Query{Text: tt.text, Order: tt.order})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got := stories(res); !slices.Equal(got, tt.want) {
-				t.Errorf("order %q: %q, want %q", tt.order, got, tt.want)
+				t.Errorf("%q in order %q: %q, want %q", tt.text, tt.order, got, tt.want)
 			}
 		}
 

@@ -17,10 +17,17 @@ const snippetWords = 36
 // holds the search words «می رود».
 type highlighter struct {
 	terms []store.SearchTerm // each any of its phrases
+	// words caches the search words of display words: a page of hits
+	// repeats most of its words.
+	words map[string][]string
+}
+
+func newHighlighter(terms []store.SearchTerm) *highlighter {
+	return &highlighter{terms: terms, words: map[string][]string{}}
 }
 
 // spans returns all of text, its matched words marked.
-func (h highlighter) spans(text string) []Span {
+func (h *highlighter) spans(text string) []Span {
 	words, hit := h.marks(text)
 	return join(words, hit, 0, len(words))
 }
@@ -29,7 +36,7 @@ func (h highlighter) spans(text string) []Span {
 // first match of the first piece that matches every term, else of the one
 // that matches the most terms (then the most times), or the start of the
 // lead when none matches (the match was in the title).
-func (h highlighter) snippet(lead string, paragraphs []string) []Span {
+func (h *highlighter) snippet(lead string, paragraphs []string) []Span {
 	best, bestTerms, bestHits := "", 0, 0
 	for _, piece := range append([]string{lead}, paragraphs...) {
 		if best == "" {
@@ -63,7 +70,7 @@ func (h highlighter) snippet(lead string, paragraphs []string) []Span {
 
 // count returns how many of the terms occur in words, and how many times
 // in all.
-func (h highlighter) count(words []string) (terms, hits int) {
+func (h *highlighter) count(words []string) (terms, hits int) {
 	for _, t := range h.terms {
 		n := 0
 		for _, p := range t {
@@ -79,13 +86,18 @@ func (h highlighter) count(words []string) (terms, hits int) {
 
 // marks splits text into its words (at spaces) and reports which hold a
 // part of a match.
-func (h highlighter) marks(text string) (words []string, hit []bool) {
+func (h *highlighter) marks(text string) (words []string, hit []bool) {
 	words = strings.Fields(text)
 	hit = make([]bool, len(words))
 	var toks []string
 	var owner []int
 	for i, w := range words {
-		for _, t := range persian.SearchWords(w) {
+		ws, ok := h.words[w]
+		if !ok {
+			ws = persian.SearchWords(w)
+			h.words[w] = ws
+		}
+		for _, t := range ws {
 			toks = append(toks, t)
 			owner = append(owner, i)
 		}

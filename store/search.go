@@ -15,8 +15,7 @@ import (
 // one after the other in a title, a lead or the paragraphs.
 type SearchTerm [][]string
 
-// SearchQuery selects articles of the search index. The search package
-// parses what people type into it.
+// SearchQuery selects articles of the search index.
 type SearchQuery struct {
 	Include []SearchTerm // each must occur; at least one
 	Exclude []SearchTerm // none may occur
@@ -27,10 +26,10 @@ type SearchQuery struct {
 	From, To time.Time
 	// Articles, when not nil, limits the matches to these articles.
 	Articles []int64
-	// Rank asks for each match's relevance (SearchMatch.Score).
-	Rank bool
 	// After continues a search after the last match of a previous call.
 	After SearchCursor
+	// Heads asks for the search form of each match's title and lead.
+	Heads bool
 	// Limit is the most matches returned; it must be positive.
 	Limit int
 }
@@ -46,11 +45,9 @@ type SearchCursor struct {
 type SearchMatch struct {
 	Article int64
 	Story   string
-	// Score is the relevance of the match when asked for, higher for a
-	// better one: SQLite's bm25 (negated) or PostgreSQL's ts_rank, the
-	// title weighing most, then the lead. Scores of the two databases
-	// are not on one scale.
-	Score float64
+	// Title and Lead are the search forms (persian.Search) of the
+	// article's title and lead when the query asked for Heads.
+	Title, Lead string
 	// Cursor is where a search after this match continues.
 	Cursor SearchCursor
 }
@@ -76,7 +73,7 @@ func (s *Store) SearchMatches(ctx context.Context, q SearchQuery) ([]SearchMatch
 	var out []SearchMatch
 	for rows.Next() {
 		var m SearchMatch
-		if err := rows.Scan(&m.Cursor.key, &m.Cursor.article, &m.Story, &m.Score); err != nil {
+		if err := rows.Scan(&m.Cursor.key, &m.Cursor.article, &m.Story, &m.Title, &m.Lead); err != nil {
 			return nil, fmt.Errorf("store: search: %w", err)
 		}
 		m.Article, m.Cursor.set = m.Cursor.article, true
@@ -134,15 +131,15 @@ func sqliteSearch(q SearchQuery) (string, []any) {
 	if q.Topic != "" {
 		expr = "(" + expr + ") AND (meta : " + ftsString(metaToken('t', q.Topic)) + ")"
 	}
-	score := "0.0"
-	if q.Rank {
-		// bm25 is lower for a better match; the weights are those of
-		// title, lead, body and meta.
-		score = "-bm25(search_fts, 4.0, 2.0, 1.0, 0.0)"
-	}
 	var b strings.Builder
-	b.WriteString("SELECT search_fts.rowid, d.article_id, d.story, " + score +
-		" FROM search_fts JOIN search_docs d ON d.doc = search_fts.rowid WHERE search_fts MATCH ?")
+	if q.Heads {
+		b.WriteString("SELECT search_fts.rowid, d.article_id, d.story, h.title, h.lead FROM search_fts" +
+			" JOIN search_docs d ON d.doc = search_fts.rowid JOIN search_heads h ON h.doc = search_fts.rowid")
+	} else {
+		b.WriteString("SELECT search_fts.rowid, d.article_id, d.story, '', '' FROM search_fts" +
+			" JOIN search_docs d ON d.doc = search_fts.rowid")
+	}
+	b.WriteString(" WHERE search_fts MATCH ?")
 	args := []any{expr}
 	if !q.From.IsZero() {
 		b.WriteString(" AND search_fts.rowid >= ?")
@@ -197,15 +194,13 @@ func postgresSearch(q SearchQuery) (string, []any) {
 	if q.Topic != "" {
 		tsq += " & " + lexeme(metaToken('t', q.Topic))
 	}
-	score := "CAST(0 AS DOUBLE PRECISION)"
-	var args []any
-	if q.Rank {
-		score = "ts_rank(d.tsv, CAST(? AS tsquery))"
-		args = append(args, tsq)
-	}
 	var b strings.Builder
-	b.WriteString("SELECT d.doc, d.article_id, d.story, " + score + " FROM search_docs d WHERE d.tsv @@ CAST(? AS tsquery)")
-	args = append(args, tsq)
+	heads := "'', ''"
+	if q.Heads {
+		heads = "d.title, d.lead"
+	}
+	b.WriteString("SELECT d.doc, d.article_id, d.story, " + heads + " FROM search_docs d WHERE d.tsv @@ CAST(? AS tsquery)")
+	args := []any{tsq}
 	if !q.From.IsZero() {
 		b.WriteString(" AND d.doc >= ?")
 		args = append(args, secondKey(q.From, false))

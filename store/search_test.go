@@ -15,7 +15,7 @@ import (
 func undoSearch(ctx context.Context, tx *tx) error {
 	qs := []string{"DROP TABLE search_docs", "DROP INDEX articles_story", "DELETE FROM schema_version WHERE version >= 6"}
 	if tx.d.name == sqliteDialect.name {
-		qs = append(qs, "DROP TABLE search_fts")
+		qs = append(qs, "DROP TABLE search_fts", "DROP TABLE search_heads")
 	}
 	for _, q := range qs {
 		if _, err := tx.ExecContext(ctx, q); err != nil {

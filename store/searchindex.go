@@ -148,9 +148,9 @@ func newIndexer(ctx context.Context, tx *tx) (indexer, error) {
 // article would be a segment of its own, and merging them was most of the
 // cost of indexing (BENCHMARKS.md).
 type sqliteIndexer struct {
-	tx                    *tx
-	find, taken, del, doc *sql.Stmt
-	pending               []ftsRow
+	tx                           *tx
+	find, taken, del, doc, heads *sql.Stmt
+	pending                      []ftsRow
 }
 
 // ftsRow is a row of search_fts.
@@ -170,6 +170,7 @@ func newSQLiteIndexer(ctx context.Context, tx *tx) (*sqliteIndexer, error) {
 		// The trigger of search_docs deletes the search_fts row.
 		{&ix.del, "DELETE FROM search_docs WHERE article_id = ?"},
 		{&ix.doc, "INSERT INTO search_docs (doc, article_id, story, hash) VALUES (?, ?, ?, ?)"},
+		{&ix.heads, "INSERT INTO search_heads (doc, title, lead) VALUES (?, ?, ?)"},
 	} {
 		st, err := tx.PrepareContext(ctx, p.query)
 		if err != nil {
@@ -198,6 +199,9 @@ func (ix *sqliteIndexer) put(ctx context.Context, e *searchEntry, force bool) er
 		return fmt.Errorf("index article %d: %w", e.article, err)
 	}
 	if _, err := ix.doc.ExecContext(ctx, doc, e.article, e.story, e.hash); err != nil {
+		return fmt.Errorf("index article %d: %w", e.article, err)
+	}
+	if _, err := ix.heads.ExecContext(ctx, doc, e.title, e.lead); err != nil {
 		return fmt.Errorf("index article %d: %w", e.article, err)
 	}
 	ix.pending = append(ix.pending, ftsRow{doc, e.title, e.lead, e.body, strings.Join(e.meta, " ")})
@@ -245,7 +249,7 @@ func (ix *sqliteIndexer) freeKey(ctx context.Context, key int64) (int64, error) 
 
 func (ix *sqliteIndexer) close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{ix.find, ix.taken, ix.del, ix.doc} {
+	for _, st := range []*sql.Stmt{ix.find, ix.taken, ix.del, ix.doc, ix.heads} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -259,9 +263,10 @@ type postgresIndexer struct {
 }
 
 func newPostgresIndexer(ctx context.Context, tx *tx) (*postgresIndexer, error) {
-	st, err := tx.PrepareContext(ctx, `INSERT INTO search_docs (article_id, doc, story, hash, tsv)
-		VALUES (?, ?, ?, ?, CAST(? AS tsvector))
-		ON CONFLICT (article_id) DO UPDATE SET doc = excluded.doc, story = excluded.story, hash = excluded.hash, tsv = excluded.tsv
+	st, err := tx.PrepareContext(ctx, `INSERT INTO search_docs (article_id, doc, story, hash, tsv, title, lead)
+		VALUES (?, ?, ?, ?, CAST(? AS tsvector), ?, ?)
+		ON CONFLICT (article_id) DO UPDATE SET doc = excluded.doc, story = excluded.story, hash = excluded.hash,
+			tsv = excluded.tsv, title = excluded.title, lead = excluded.lead
 		WHERE search_docs.hash <> excluded.hash OR ?`)
 	if err != nil {
 		return nil, fmt.Errorf("prepare search index writes: %w", err)
@@ -270,7 +275,7 @@ func newPostgresIndexer(ctx context.Context, tx *tx) (*postgresIndexer, error) {
 }
 
 func (ix *postgresIndexer) put(ctx context.Context, e *searchEntry, force bool) error {
-	if _, err := ix.upsert.ExecContext(ctx, e.article, e.key, e.story, e.hash, tsvector(e), force); err != nil {
+	if _, err := ix.upsert.ExecContext(ctx, e.article, e.key, e.story, e.hash, tsvector(e), e.title, e.lead, force); err != nil {
 		return fmt.Errorf("index article %d: %w", e.article, err)
 	}
 	return nil

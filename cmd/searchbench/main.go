@@ -44,6 +44,7 @@ func main() {
 	perClass := flag.Int("queries", 100, "queries of each class")
 	optimize := flag.Bool("optimize", true, "merge the index into one segment after filling the store")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to `FILE`")
+	orders := flag.String("order", "newest,relevance", "the orders to measure, newest and/or relevance")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -56,7 +57,8 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	b := bench{n: *n, seed: *seed, dir: *dir, perClass: *perClass, optimize: *optimize, log: slog.New(slog.NewTextHandler(os.Stderr, nil))}
+	b := bench{n: *n, seed: *seed, dir: *dir, perClass: *perClass, optimize: *optimize, orders: strings.Split(*orders, ","),
+		log: slog.New(slog.NewTextHandler(os.Stderr, nil))}
 	if err := b.run(context.Background(), os.Stdout); err != nil {
 		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "searchbench:", err)
@@ -70,6 +72,7 @@ type bench struct {
 	dir      string
 	perClass int
 	optimize bool
+	orders   []string
 	log      *slog.Logger
 }
 
@@ -97,7 +100,11 @@ func (b bench) run(ctx context.Context, w io.Writer) error {
 	}
 	classes := queries(c, b.seed, b.perClass)
 	e := search.New(st, search.Options{})
-	for _, order := range []search.Order{search.Newest, search.Relevance} {
+	for _, name := range b.orders {
+		order := search.Newest
+		if name == "relevance" {
+			order = search.Relevance
+		}
 		fmt.Fprintf(w, "\nfirst page, %d hits, order %q (each query run once to warm up, then timed):\n", search.DefaultPerPage, cmp.Or(string(order), "newest"))
 		fmt.Fprintf(w, "%-10s %7s %8s %8s %8s %8s %10s\n", "class", "queries", "p50", "p95", "max", "mean", "capped")
 		for _, cl := range classes {

@@ -22,10 +22,20 @@ CREATE TABLE search_docs (
     hash       INTEGER NOT NULL
 );
 
+-- The search form of each indexed article's title and lead, read in
+-- relevance order to rank the matches found (the search package): apart
+-- from search_docs, so that a search newest first does not read them.
+CREATE TABLE search_heads (
+    doc   INTEGER PRIMARY KEY,
+    title TEXT    NOT NULL,
+    lead  TEXT    NOT NULL
+);
+
 -- search_fts cannot reference articles: an article that goes takes its
 -- index entry along through this row.
 CREATE TRIGGER search_docs_delete AFTER DELETE ON search_docs BEGIN
     DELETE FROM search_fts WHERE rowid = old.doc;
+    DELETE FROM search_heads WHERE doc = old.doc;
 END;
 
 -- A story's articles, for the outlets of a search hit and the story page.
