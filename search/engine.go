@@ -275,36 +275,13 @@ func (e *Engine) hits(ctx context.Context, sq store.SearchQuery, p parsed, page 
 	if len(page) == 0 {
 		return nil, nil
 	}
-	var ids []string
-	var loose, shown []int64
-	for _, s := range page {
-		shown = append(shown, s.article)
-		if s.id == "" {
-			loose = append(loose, s.article)
-		} else {
-			ids = append(ids, s.id)
-		}
-	}
-	byStory, err := e.idx.StoryArticles(ctx, ids)
+	articles, shown, err := e.articlesOf(ctx, page)
 	if err != nil {
 		return nil, err
 	}
-	heads, err := e.idx.ArticleHeads(ctx, loose)
-	if err != nil {
-		return nil, err
-	}
-	texts, err := e.idx.ArticleTexts(ctx, shown)
-	if err != nil {
-		return nil, err
-	}
-	articles := make([][]store.ArticleHead, len(page))
-	var all []int64
+	var all, ids []int64
 	for i, s := range page {
-		if s.id == "" {
-			articles[i] = []store.ArticleHead{heads[s.article]}
-		} else {
-			articles[i] = byStory[s.id]
-		}
+		ids = append(ids, s.article)
 		for _, a := range articles[i] {
 			all = append(all, a.ID)
 		}
@@ -313,25 +290,18 @@ func (e *Engine) hits(ctx context.Context, sq store.SearchQuery, p parsed, page 
 	if err != nil {
 		return nil, err
 	}
+	texts, err := e.idx.ArticleTexts(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	hl := newHighlighter(p.include)
 	hits := make([]Hit, len(page))
 	for i, s := range page {
-		h := Hit{Story: s.id}
+		h := Hit{Story: s.id, Article: shown[s.article]}
 		outlets := map[string]bool{}
 		for _, a := range articles[i] {
 			h.Articles = append(h.Articles, StoryArticle{ArticleHead: a, Matched: matched[a.ID]})
 			outlets[a.Outlet] = true
-			if a.ID == s.article {
-				h.Article = a
-			}
-		}
-		if h.Article.ID == 0 {
-			// The article was re-derived into another story since the
-			// match was read: show it alone.
-			h.Article = store.ArticleHead{ID: s.article, Story: s.id}
-			if hs, err := e.idx.ArticleHeads(ctx, []int64{s.article}); err == nil {
-				h.Article = hs[s.article]
-			}
 		}
 		h.Outlets = len(outlets)
 		t := texts[s.article]
@@ -340,6 +310,47 @@ func (e *Engine) hits(ctx context.Context, sq store.SearchQuery, p parsed, page 
 		hits[i] = h
 	}
 	return hits, nil
+}
+
+// articlesOf returns the articles of each story of page, oldest first,
+// and the article each shows, by id. A story's shown article is among its
+// articles, unless it was derived into another story since it matched:
+// it is then read on its own, as is an article without a story.
+func (e *Engine) articlesOf(ctx context.Context, page []*story) ([][]store.ArticleHead, map[int64]store.ArticleHead, error) {
+	var ids []string
+	for _, s := range page {
+		if s.id != "" {
+			ids = append(ids, s.id)
+		}
+	}
+	byStory, err := e.idx.StoryArticles(ctx, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	shown := map[int64]store.ArticleHead{}
+	articles := make([][]store.ArticleHead, len(page))
+	var alone []int64
+	for i, s := range page {
+		articles[i] = byStory[s.id]
+		if k := slices.IndexFunc(articles[i], func(a store.ArticleHead) bool { return a.ID == s.article }); k >= 0 {
+			shown[s.article] = articles[i][k]
+		} else {
+			alone = append(alone, s.article)
+		}
+	}
+	heads, err := e.idx.ArticleHeads(ctx, alone)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, s := range page {
+		if h, ok := heads[s.article]; ok {
+			shown[s.article] = h
+			if s.id == "" {
+				articles[i] = []store.ArticleHead{h}
+			}
+		}
+	}
+	return articles, shown, nil
 }
 
 // matched returns which of the articles ids match the query of sq.

@@ -324,3 +324,29 @@ func TestDates(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSearch: whatever is typed, the engine answers or refuses with an
+// *Error; the store never sees syntax it cannot run.
+//
+//	go test ./search -run '^$' -fuzz FuzzSearch -fuzztime 1m
+func FuzzSearch(f *testing.F) {
+	for _, s := range []string{`"`, `*`, `(`, `NEAR`, `AND`, `:`, `^`, `""""`, `"a" OR "b"`, `-`, `--x`, `-"`,
+		`{title}: x`, `x NOT y`, `'; DROP TABLE articles; --`, `\`, `نیشابور*`, "می\u200cرود \u200c", "\x00\xff", `«»`, `-«سکه»`} {
+		f.Add(s)
+	}
+	st := openStore(f, backends[0].dsn(f))
+	storeFixtures(f, st, loadFixtures(f))
+	e := New(st, Options{})
+	f.Fuzz(func(t *testing.T, text string) {
+		for _, order := range []Order{Newest, Relevance} {
+			res, err := e.Search(t.Context(), Query{Text: text, Order: order})
+			var qe *Error
+			if err != nil && !errors.As(err, &qe) {
+				t.Fatalf("Search(%q) = %v", text, err)
+			}
+			if err == nil && res.Total != len(res.Hits) {
+				t.Fatalf("Search(%q): total %d, %d hits on the only page", text, res.Total, len(res.Hits))
+			}
+		}
+	})
+}
