@@ -126,10 +126,10 @@ func sqliteSearch(q SearchQuery) (string, []any) {
 		expr = "(" + expr + ") NOT (" + textColumns + " : (" + ftsTerms(q.Exclude, " OR ") + "))"
 	}
 	if q.Outlet != "" {
-		expr = "(" + expr + ") AND (meta : " + ftsString(metaToken('o', q.Outlet)) + ")"
+		expr = "(" + expr + ") AND (meta : " + ftsString(ftsMeta('o', q.Outlet)) + ")"
 	}
 	if q.Topic != "" {
-		expr = "(" + expr + ") AND (meta : " + ftsString(metaToken('t', q.Topic)) + ")"
+		expr = "(" + expr + ") AND (meta : " + ftsString(ftsMeta('t', q.Topic)) + ")"
 	}
 	var b strings.Builder
 	if q.Heads {
@@ -189,10 +189,10 @@ func postgresSearch(q SearchQuery) (string, []any) {
 		tsq += " & !" + tsTerms([]SearchTerm{t}, "")
 	}
 	if q.Outlet != "" {
-		tsq += " & " + lexeme(metaToken('o', q.Outlet))
+		tsq += " & " + lexeme(tsMeta('o', q.Outlet))
 	}
 	if q.Topic != "" {
-		tsq += " & " + lexeme(metaToken('t', q.Topic))
+		tsq += " & " + lexeme(tsMeta('t', q.Topic))
 	}
 	var b strings.Builder
 	heads := "'', ''"

@@ -295,6 +295,20 @@ func TestSearchIndexLimits(t *testing.T) {
 		if got := found(t, s, long, SearchQuery{}); got != nil {
 			t.Errorf("the over-long word is found: %v", got)
 		}
+
+		// Ids with quotes and braces are filters like any other.
+		odd := gasArticle("https://example.com/odd", time.Date(2026, 11, 25, 9, 0, 0, 0, tehran))
+		odd.Outlet = `o'ut\let"`
+		if _, err := s.UpsertArticle(ctx, odd, nil); err != nil {
+			t.Fatal(err)
+		}
+		derive(t, s, odd, "s-2", `t"op{ic}:'`)
+		if got := found(t, s, "ترکیه", SearchQuery{Outlet: odd.Outlet, Topic: `t"op{ic}:'`}); !slices.Equal(got, []int64{odd.ID}) {
+			t.Errorf("the odd outlet and topic find %v, want %d", got, odd.ID)
+		}
+		if got := found(t, s, "ترکیه", SearchQuery{Outlet: "o'ut"}); got != nil {
+			t.Errorf("a prefix of the outlet finds %v", got)
+		}
 	})
 }
 

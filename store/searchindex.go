@@ -48,7 +48,8 @@ type searchEntry struct {
 	story   string
 	// title, lead and body are search forms, words separated by spaces.
 	title, lead, body string
-	meta              []string // outlet and topic tokens (metaToken)
+	outlet            string
+	topics            []string
 	hash              int64
 }
 
@@ -56,20 +57,16 @@ type searchEntry struct {
 // title and its derived view.
 func newSearchEntry(id int64, title, outlet string, published time.Time, clean *model.Clean, topics []string, story string) searchEntry {
 	budget := maxIndexedWords
-	e := searchEntry{article: id, key: docKey(published, id), story: story}
+	e := searchEntry{article: id, key: docKey(published, id), story: story, outlet: outlet, topics: topics}
 	var b strings.Builder
 	e.title = searchText(&b, &budget, title)
 	e.lead = searchText(&b, &budget, clean.Lead)
 	e.body = searchText(&b, &budget, clean.Paragraphs...)
-	e.meta = append(e.meta, metaToken('o', outlet))
-	for _, t := range topics {
-		e.meta = append(e.meta, metaToken('t', t))
-	}
 	h := fnv.New64a()
 	var n [8]byte
 	binary.LittleEndian.PutUint64(n[:], uint64(e.key))
 	h.Write(n[:])
-	for _, s := range append([]string{strconv.Itoa(searchFormVersion), e.story, e.title, e.lead, e.body}, e.meta...) {
+	for _, s := range append([]string{strconv.Itoa(searchFormVersion), e.story, e.title, e.lead, e.body, e.outlet}, e.topics...) {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
@@ -96,10 +93,27 @@ func searchText(b *strings.Builder, budget *int, texts ...string) string {
 	return b.String()
 }
 
-// metaToken is the index word of an outlet ('o') or topic ('t') id: hex,
-// so that it is one word whatever the id holds, and no word of a text.
-func metaToken(kind byte, id string) string {
+// ftsMeta is the word of search_fts's meta column for an outlet ('o') or
+// topic ('t') id: hex, so that the ascii tokenizer keeps it one word
+// whatever the id holds.
+func ftsMeta(kind byte, id string) string {
 	return string(kind) + hex.EncodeToString([]byte(id))
+}
+
+// tsMeta is the lexeme of an outlet ('o') or topic ('t') id in a
+// tsvector: its colon is in no word of the search form, so no word of a
+// query can match it.
+func tsMeta(kind byte, id string) string {
+	return string(kind) + ":" + id
+}
+
+// meta returns the outlet and topic words of e, made by token.
+func (e *searchEntry) meta(token func(byte, string) string) []string {
+	out := []string{token('o', e.outlet)}
+	for _, t := range e.topics {
+		out = append(out, token('t', t))
+	}
+	return out
 }
 
 // secondBits are the low bits of a docKey, below the published second.
@@ -204,7 +218,7 @@ func (ix *sqliteIndexer) put(ctx context.Context, e *searchEntry, force bool) er
 	if _, err := ix.heads.ExecContext(ctx, doc, e.title, e.lead); err != nil {
 		return fmt.Errorf("index article %d: %w", e.article, err)
 	}
-	ix.pending = append(ix.pending, ftsRow{doc, e.title, e.lead, e.body, strings.Join(e.meta, " ")})
+	ix.pending = append(ix.pending, ftsRow{doc, e.title, e.lead, e.body, strings.Join(e.meta(ftsMeta), " ")})
 	return nil
 }
 
@@ -329,7 +343,7 @@ func tsvector(e *searchEntry) string {
 		b.WriteString(strings.Join(positions[w], ","))
 		b.WriteByte(' ')
 	}
-	for _, m := range e.meta {
+	for _, m := range e.meta(tsMeta) {
 		b.WriteString(lexeme(m))
 		b.WriteByte(' ')
 	}
