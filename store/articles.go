@@ -429,6 +429,11 @@ type Derived struct {
 // search index entry of each article is rewritten in the same transaction
 // when what it indexes changed.
 func (s *Store) SaveDerived(ctx context.Context, updates []Derived) error {
+	cleans := make([]*model.Clean, len(updates))
+	for i := range updates {
+		cleans[i] = &updates[i].Clean
+	}
+	bodies := searchBodies(cleans)
 	err := s.inTx(ctx, func(tx *tx) error {
 		upd, err := tx.PrepareContext(ctx, "UPDATE articles SET clean = ?, topics = ?, story = ? WHERE id = ? RETURNING title, outlet, published")
 		if err != nil {
@@ -440,7 +445,7 @@ func (s *Store) SaveDerived(ctx context.Context, updates []Derived) error {
 			return err
 		}
 		defer ix.close()
-		for _, d := range updates {
+		for i, d := range updates {
 			clean, err := jsonText(d.Clean)
 			if err != nil {
 				return fmt.Errorf("article %d: %w", d.ID, err)
@@ -458,7 +463,7 @@ func (s *Store) SaveDerived(ctx context.Context, updates []Derived) error {
 			if err != nil {
 				return fmt.Errorf("article %d: %w", d.ID, err)
 			}
-			e := newSearchEntry(d.ID, title, outlet, published, &d.Clean, d.Topics, d.Story)
+			e := newSearchEntry(d.ID, title, outlet, published, bodies[i], d.Topics, d.Story)
 			if err := ix.put(ctx, &e, false); err != nil {
 				return err
 			}

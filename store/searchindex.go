@@ -11,7 +11,9 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -33,8 +35,9 @@ const (
 	// or base64 run glued into a paragraph) are left out, and a query
 	// holding one cannot match.
 	MaxSearchWordRunes = 100
-	// maxIndexedWords caps the words indexed of one article.
-	maxIndexedWords = 16000
+	// maxIndexedWords caps the words indexed of an article's title, and
+	// of its lead and paragraphs.
+	maxIndexedWords = 8000
 	// searchFormVersion is part of every entry's hash: a change to the
 	// search form or to what is indexed bumps it, and RebuildSearchIndex
 	// (or the next derived-views pass) rewrites every entry.
@@ -53,15 +56,44 @@ type searchEntry struct {
 	hash              int64
 }
 
-// newSearchEntry builds the index entry of an article from its current
-// title and its derived view.
-func newSearchEntry(id int64, title, outlet string, published time.Time, clean *model.Clean, topics []string, story string) searchEntry {
+// searchBody is the search form of an article's clean lead and
+// paragraphs: most of the work of indexing it, done before its write
+// transaction, on every core (searchBodies).
+type searchBody struct {
+	lead, body string
+}
+
+func newSearchBody(clean *model.Clean) searchBody {
 	budget := maxIndexedWords
-	e := searchEntry{article: id, key: docKey(published, id), story: story, outlet: outlet, topics: topics}
 	var b strings.Builder
-	e.title = searchText(&b, &budget, title)
-	e.lead = searchText(&b, &budget, clean.Lead)
-	e.body = searchText(&b, &budget, clean.Paragraphs...)
+	lead := searchText(&b, &budget, clean.Lead)
+	return searchBody{lead: lead, body: searchText(&b, &budget, clean.Paragraphs...)}
+}
+
+// searchBodies returns the searchBody of each clean view, on every core
+// when there are many.
+func searchBodies(cleans []*model.Clean) []searchBody {
+	out := make([]searchBody, len(cleans))
+	workers := min(runtime.GOMAXPROCS(0), len(cleans)/32+1)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(cleans); i += workers {
+				out[i] = newSearchBody(cleans[i])
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// newSearchEntry builds the index entry of an article from its current
+// title and the search form of its derived view.
+func newSearchEntry(id int64, title, outlet string, published time.Time, body searchBody, topics []string, story string) searchEntry {
+	budget := maxIndexedWords
+	var b strings.Builder
+	e := searchEntry{article: id, key: docKey(published, id), story: story, outlet: outlet, topics: topics,
+		title: searchText(&b, &budget, title), lead: body.lead, body: body.body}
 	h := fnv.New64a()
 	var n [8]byte
 	binary.LittleEndian.PutUint64(n[:], uint64(e.key))
@@ -154,88 +186,41 @@ func newIndexer(ctx context.Context, tx *tx) (indexer, error) {
 	return newSQLiteIndexer(ctx, tx)
 }
 
-// sqliteIndexer writes search_docs as it goes, and search_fts all at once
-// at the end. FTS5 keeps the words of the rows inserted in memory until
-// the next savepoint, which every statement that may fail halfway opens
-// (an insert into search_docs, with its unique and foreign keys), and
-// writes them out then as a segment of the index: interleaved, each
-// article would be a segment of its own, and merging them was most of the
-// cost of indexing (BENCHMARKS.md).
+// sqliteIndexer writes the entries put into it at flush, a chunk of
+// articles at a time, several rows per statement: one statement per
+// article and table made indexing cost the derived-views pass as much as
+// all its other writes (BENCHMARKS.md). The rows of search_fts go last:
+// FTS5 keeps the words of the rows inserted in memory until the next
+// savepoint, which every statement that may fail halfway opens (an insert
+// into search_docs, with its unique and foreign keys), and writes them
+// out then as a segment of the index; interleaved, each article would be
+// a segment of its own, to be merged.
 type sqliteIndexer struct {
-	tx                           *tx
-	find, taken, del, doc, heads *sql.Stmt
-	pending                      []ftsRow
+	tx      *tx
+	pending []pendingEntry
 }
 
-// ftsRow is a row of search_fts.
-type ftsRow struct {
-	doc                     int64
-	title, lead, body, meta string
+type pendingEntry struct {
+	e     searchEntry
+	force bool
 }
 
-func newSQLiteIndexer(ctx context.Context, tx *tx) (*sqliteIndexer, error) {
-	ix := &sqliteIndexer{tx: tx}
-	for _, p := range []struct {
-		dst   **sql.Stmt
-		query string
-	}{
-		{&ix.find, "SELECT doc, hash FROM search_docs WHERE article_id = ?"},
-		{&ix.taken, "SELECT 1 FROM search_docs WHERE doc = ?"},
-		// The trigger of search_docs deletes the search_fts row.
-		{&ix.del, "DELETE FROM search_docs WHERE article_id = ?"},
-		{&ix.doc, "INSERT INTO search_docs (doc, article_id, story, hash) VALUES (?, ?, ?, ?)"},
-		{&ix.heads, "INSERT INTO search_heads (doc, title, lead) VALUES (?, ?, ?)"},
-	} {
-		st, err := tx.PrepareContext(ctx, p.query)
-		if err != nil {
-			return nil, errors.Join(fmt.Errorf("prepare search index writes: %w", err), ix.close())
-		}
-		*p.dst = st
-	}
-	return ix, nil
+func newSQLiteIndexer(_ context.Context, tx *tx) (*sqliteIndexer, error) {
+	return &sqliteIndexer{tx: tx}, nil
 }
 
-func (ix *sqliteIndexer) put(ctx context.Context, e *searchEntry, force bool) error {
-	var doc, hash int64
-	err := ix.find.QueryRowContext(ctx, e.article).Scan(&doc, &hash)
-	switch {
-	case err == nil && hash == e.hash && !force:
-		return nil
-	case err == nil:
-		if _, err := ix.del.ExecContext(ctx, e.article); err != nil {
-			return fmt.Errorf("index article %d: %w", e.article, err)
-		}
-	case !errors.Is(err, sql.ErrNoRows):
-		return fmt.Errorf("index article %d: %w", e.article, err)
-	}
-	doc, err = ix.freeKey(ctx, e.key)
-	if err != nil {
-		return fmt.Errorf("index article %d: %w", e.article, err)
-	}
-	if _, err := ix.doc.ExecContext(ctx, doc, e.article, e.story, e.hash); err != nil {
-		return fmt.Errorf("index article %d: %w", e.article, err)
-	}
-	if _, err := ix.heads.ExecContext(ctx, doc, e.title, e.lead); err != nil {
-		return fmt.Errorf("index article %d: %w", e.article, err)
-	}
-	ix.pending = append(ix.pending, ftsRow{doc, e.title, e.lead, e.body, strings.Join(e.meta(ftsMeta), " ")})
+func (ix *sqliteIndexer) put(_ context.Context, e *searchEntry, force bool) error {
+	ix.pending = append(ix.pending, pendingEntry{*e, force})
 	return nil
 }
 
-// ftsRowsPerInsert keeps an insert's parameters (5 a row) well under
-// SQLite's limit.
-const ftsRowsPerInsert = 1000
+// indexChunk is how many entries sqliteIndexer writes at a time; with 5
+// parameters a row, far below SQLite's limit of 32766.
+const indexChunk = 500
 
-// flush inserts the pending rows of search_fts, several per statement.
 func (ix *sqliteIndexer) flush(ctx context.Context) error {
-	for chunk := range slices.Chunk(ix.pending, ftsRowsPerInsert) {
-		args := make([]any, 0, 5*len(chunk))
-		for _, r := range chunk {
-			args = append(args, r.doc, r.title, r.lead, r.body, r.meta)
-		}
-		q := "INSERT INTO search_fts (rowid, title, lead, body, meta) VALUES " +
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", len(chunk)), ", ")
-		if _, err := ix.tx.ExecContext(ctx, q, args...); err != nil {
+	for chunk := range slices.Chunk(ix.pending, indexChunk) {
+		if err := ix.write(ctx, chunk); err != nil {
 			return fmt.Errorf("write the search index: %w", err)
 		}
 	}
@@ -243,33 +228,128 @@ func (ix *sqliteIndexer) flush(ctx context.Context) error {
 	return nil
 }
 
-// freeKey returns key, or the next key of the same second no entry holds.
-func (ix *sqliteIndexer) freeKey(ctx context.Context, key int64) (int64, error) {
-	const low = 1<<secondBits - 1
-	second := key &^ low
-	for i := int64(0); i <= low; i++ {
-		k := second | (key+i)&low
-		var one int
-		err := ix.taken.QueryRowContext(ctx, k).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
-			return k, nil
+// write writes the entries of ps whose article's stored entry has another
+// hash, or none (or all when forced).
+func (ix *sqliteIndexer) write(ctx context.Context, ps []pendingEntry) error {
+	ids := make([]int64, len(ps))
+	for i, p := range ps {
+		ids[i] = p.e.article
+	}
+	stored, err := ix.int64Pairs(ctx, "SELECT article_id, hash FROM search_docs WHERE article_id IN", ids)
+	if err != nil {
+		return err
+	}
+	var stale []int64
+	var es []*searchEntry
+	for i := range ps {
+		p := &ps[i]
+		hash, ok := stored[p.e.article]
+		if ok && hash == p.e.hash && !p.force {
+			continue
 		}
-		if err != nil {
-			return 0, err
+		if ok {
+			stale = append(stale, p.e.article)
+			delete(stored, p.e.article) // an article put twice is deleted once
+		}
+		es = append(es, &p.e)
+	}
+	if len(es) == 0 {
+		return nil
+	}
+	// The trigger of search_docs deletes the rows of search_fts and
+	// search_heads.
+	if len(stale) > 0 {
+		if _, err := ix.tx.ExecContext(ctx, "DELETE FROM search_docs WHERE article_id IN ("+placeholders(len(stale))+")", int64Args(stale)...); err != nil {
+			return err
 		}
 	}
-	return 0, fmt.Errorf("more than %d articles published in the second of key %d", low+1, key)
+	docs, err := ix.keys(ctx, es)
+	if err != nil {
+		return err
+	}
+	docRows := make([]any, 0, 4*len(es))
+	headRows := make([]any, 0, 3*len(es))
+	ftsRows := make([]any, 0, 5*len(es))
+	for i, e := range es {
+		docRows = append(docRows, docs[i], e.article, e.story, e.hash)
+		headRows = append(headRows, docs[i], e.title, e.lead)
+		ftsRows = append(ftsRows, docs[i], e.title, e.lead, e.body, strings.Join(e.meta(ftsMeta), " "))
+	}
+	for _, ins := range []struct {
+		table string
+		args  []any
+		width int
+	}{
+		{"search_docs (doc, article_id, story, hash)", docRows, 4},
+		{"search_heads (doc, title, lead)", headRows, 3},
+		{"search_fts (rowid, title, lead, body, meta)", ftsRows, 5},
+	} {
+		row := "(" + placeholders(ins.width) + ")"
+		q := "INSERT INTO " + ins.table + " VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", len(es)), ", ")
+		if _, err := ix.tx.ExecContext(ctx, q, ins.args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-func (ix *sqliteIndexer) close() error {
-	var errs []error
-	for _, st := range []*sql.Stmt{ix.find, ix.taken, ix.del, ix.doc, ix.heads} {
-		if st != nil {
-			errs = append(errs, st.Close())
-		}
+// keys returns the rowid of each entry: its key, or when another entry
+// holds that, the next free one of the same second.
+func (ix *sqliteIndexer) keys(ctx context.Context, es []*searchEntry) ([]int64, error) {
+	want := make([]int64, len(es))
+	for i, e := range es {
+		want[i] = e.key
 	}
-	return errors.Join(errs...)
+	taken, err := ix.int64Pairs(ctx, "SELECT doc, 0 FROM search_docs WHERE doc IN", want)
+	if err != nil {
+		return nil, err
+	}
+	const low = 1<<secondBits - 1
+	for i, k := range want {
+		second := k &^ low
+		for n := int64(1); ; n++ {
+			if _, clash := taken[k]; !clash {
+				break
+			}
+			if n > low {
+				return nil, fmt.Errorf("more than %d articles published in the second of key %d", low+1, want[i])
+			}
+			k = second | (want[i]+n)&low
+			var one int
+			err := ix.tx.QueryRowContext(ctx, "SELECT 1 FROM search_docs WHERE doc = ?", k).Scan(&one)
+			switch {
+			case err == nil:
+				taken[k] = 0
+			case !errors.Is(err, sql.ErrNoRows):
+				return nil, err
+			}
+		}
+		taken[k] = 0 // held by this entry from now on
+		want[i] = k
+	}
+	return want, nil
 }
+
+// int64Pairs runs query (ending "… IN") over ids and returns its rows,
+// two integers each, as a map from the first to the second.
+func (ix *sqliteIndexer) int64Pairs(ctx context.Context, query string, ids []int64) (map[int64]int64, error) {
+	rows, err := ix.tx.QueryContext(ctx, query+" ("+placeholders(len(ids))+")", int64Args(ids)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[int64]int64, len(ids))
+	for rows.Next() {
+		var k, v int64
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		out[k] = v
+	}
+	return out, rows.Err()
+}
+
+func (ix *sqliteIndexer) close() error { return nil }
 
 // postgresIndexer writes search_docs, with the tsvector built here.
 type postgresIndexer struct {
@@ -368,24 +448,33 @@ func indexArticles(ctx context.Context, tx *tx, ix indexer, force bool, ids []in
 	if err != nil {
 		return fmt.Errorf("read articles to index: %w", err)
 	}
-	var entries []searchEntry
+	type article struct {
+		id                   int64
+		title, outlet, story string
+		published            time.Time
+		clean                model.Clean
+		topics               []string
+	}
+	var as []article
 	for rows.Next() {
-		var id int64
-		var title, outlet, story string
-		var published time.Time
-		var clean model.Clean
-		var topics []string
-		if err := rows.Scan(&id, &title, &outlet, timeCol{&published}, jsonCol{&clean}, jsonCol{&topics}, &story); err != nil {
+		var a article
+		if err := rows.Scan(&a.id, &a.title, &a.outlet, timeCol{&a.published}, jsonCol{&a.clean}, jsonCol{&a.topics}, &a.story); err != nil {
 			rows.Close()
 			return fmt.Errorf("read articles to index: %w", err)
 		}
-		entries = append(entries, newSearchEntry(id, title, outlet, published, &clean, topics, story))
+		as = append(as, a)
 	}
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return fmt.Errorf("read articles to index: %w", err)
 	}
-	for i := range entries {
-		if err := ix.put(ctx, &entries[i], force); err != nil {
+	cleans := make([]*model.Clean, len(as))
+	for i := range as {
+		cleans[i] = &as[i].clean
+	}
+	for i, body := range searchBodies(cleans) {
+		a := &as[i]
+		e := newSearchEntry(a.id, a.title, a.outlet, a.published, body, a.topics, a.story)
+		if err := ix.put(ctx, &e, force); err != nil {
 			return err
 		}
 	}
