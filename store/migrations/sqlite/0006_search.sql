@@ -11,6 +11,11 @@ CREATE VIRTUAL TABLE search_fts USING fts5(
     title, lead, body, meta,
     content = '', contentless_delete = 1, tokenize = 'ascii'
 );
+-- FTS5 writes the words of the rows inserted out as a new segment of the
+-- index when they pass hashsize (1 MiB by default) and at the commit: a
+-- pass's batch of 500 articles (2 MiB of text) then made several
+-- segments, each to be merged later. 16 MiB keeps a batch one segment.
+INSERT INTO search_fts (search_fts, rank) VALUES ('hashsize', 16777216);
 
 -- One row per indexed article: its rowid in search_fts, its story, and a
 -- hash of what was indexed, so that an article derived again unchanged
