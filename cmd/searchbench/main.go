@@ -9,7 +9,9 @@
 // queries (one word, two words, a phrase; common words included), first
 // page newest first as the desk shows it, then by relevance. With -dir the
 // store is kept, and a later run with the same -n and -seed measures it
-// again without filling it (a store with fewer articles is completed).
+// again without filling it (a store with fewer articles is completed);
+// with -optimize, after merging its index into one segment, as
+// "mediadigest search -rebuild" leaves it.
 package main
 
 import (
@@ -42,7 +44,7 @@ func main() {
 	seed := flag.Int64("seed", 1, "seed of the corpus and of the queries")
 	dir := flag.String("dir", "", "keep the store in `DIR` (default: a temporary directory, removed)")
 	perClass := flag.Int("queries", 100, "queries of each class")
-	optimize := flag.Bool("optimize", true, "merge the index into one segment after filling the store")
+	optimize := flag.Bool("optimize", false, "merge the index into one segment (store.OptimizeSearchIndex) before measuring")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to `FILE`")
 	orders := flag.String("order", "newest,relevance", "the orders to measure, newest and/or relevance")
 	flag.Parse()
@@ -94,6 +96,13 @@ func (b bench) run(ctx context.Context, w io.Writer) error {
 	c := corpus.Generate(b.n, b.seed)
 	if err := b.fill(ctx, w, st, c); err != nil {
 		return err
+	}
+	if b.optimize {
+		t := time.Now()
+		if err := st.OptimizeSearchIndex(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "merged the index into one segment in %s\n", time.Since(t).Round(time.Second))
 	}
 	if err := sizes(ctx, w, path); err != nil {
 		return err
@@ -158,13 +167,6 @@ func (b bench) fill(ctx context.Context, w io.Writer, st *store.Store, c *corpus
 	fmt.Fprintf(w, "filled %d articles in %s (%.0f/s): storing articles %s, derived views with their index %s\n",
 		b.n-have, time.Since(start).Round(time.Second), float64(b.n-have)/time.Since(start).Seconds(),
 		upsert.Round(time.Second), derive.Round(time.Second))
-	if b.optimize {
-		t := time.Now()
-		if err := st.OptimizeSearchIndex(ctx); err != nil {
-			return err
-		}
-		fmt.Fprintf(w, "merged the index into one segment in %s\n", time.Since(t).Round(time.Second))
-	}
 	return nil
 }
 
