@@ -58,8 +58,8 @@ type TableCount struct {
 // paragraph keys), raw page, feed state, crawl run, finished backfill day
 // and outbox item of src into dst, keeping their ids, and builds dst's
 // search index, in one transaction of dst, then counts the rows of each
-// table on both sides. It refuses a
-// dst that holds any of them unless force, which empties dst first.
+// table on both sides. It refuses a dst that holds any of them unless
+// force, which empties dst first.
 //
 // src must not be written meanwhile (stop the daemon): the counts would
 // differ, and Copy then fails.
