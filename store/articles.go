@@ -130,6 +130,11 @@ func (s *Store) SavePage(ctx context.Context, a *model.Article, keys []string, p
 					return err
 				}
 			}
+			// Its derived view waits for the next pass; its title and
+			// published time are searched by from now on.
+			if err := reindex(ctx, tx, a.ID); err != nil {
+				return err
+			}
 		}
 		return syncKeys(ctx, tx, a, storedKeys(keys), outcome == OutcomeUpdated)
 	})
@@ -430,15 +435,27 @@ type Derived struct {
 }
 
 // SaveDerived stores the clean view, topics and story of each article in
-// one transaction: a reprocess either lands whole or not at all.
+// one transaction: a reprocess either lands whole or not at all. The
+// search index entry of each article is rewritten in the same transaction
+// when what it indexes changed.
 func (s *Store) SaveDerived(ctx context.Context, updates []Derived) error {
+	cleans := make([]*model.Clean, len(updates))
+	for i := range updates {
+		cleans[i] = &updates[i].Clean
+	}
+	bodies := searchBodies(cleans)
 	err := s.inTx(ctx, func(tx *tx) error {
-		upd, err := tx.PrepareContext(ctx, "UPDATE articles SET clean = ?, topics = ?, story = ? WHERE id = ?")
+		upd, err := tx.PrepareContext(ctx, "UPDATE articles SET clean = ?, topics = ?, story = ? WHERE id = ? RETURNING title, outlet, published")
 		if err != nil {
 			return err
 		}
 		defer upd.Close()
-		for _, d := range updates {
+		ix, err := newIndexer(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer ix.close()
+		for i, d := range updates {
 			clean, err := jsonText(d.Clean)
 			if err != nil {
 				return fmt.Errorf("article %d: %w", d.ID, err)
@@ -447,19 +464,21 @@ func (s *Store) SaveDerived(ctx context.Context, updates []Derived) error {
 			if err != nil {
 				return fmt.Errorf("article %d: %w", d.ID, err)
 			}
-			res, err := upd.ExecContext(ctx, clean, topics, d.Story, d.ID)
+			var title, outlet string
+			var published time.Time
+			err = upd.QueryRowContext(ctx, clean, topics, d.Story, d.ID).Scan(&title, &outlet, timeCol{&published})
+			if errors.Is(err, sql.ErrNoRows) {
+				err = ErrNotFound
+			}
 			if err != nil {
 				return fmt.Errorf("article %d: %w", d.ID, err)
 			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return fmt.Errorf("article %d: %w", d.ID, err)
-			}
-			if n == 0 {
-				return fmt.Errorf("article %d: %w", d.ID, ErrNotFound)
+			e := newSearchEntry(d.ID, title, outlet, published, bodies[i], d.Topics, d.Story)
+			if err := ix.put(ctx, &e, false); err != nil {
+				return err
 			}
 		}
-		return nil
+		return ix.flush(ctx)
 	})
 	if err != nil {
 		return fmt.Errorf("store: save derived views of %d articles: %w", len(updates), err)

@@ -62,9 +62,9 @@ type TableCount struct {
 // Copy copies every article (raw paragraphs, derived view, title history,
 // paragraph keys), raw page, feed state, crawl run, finished backfill day,
 // outbox item, subscription and subscription change of src into dst,
-// keeping their ids, in one transaction of dst, then counts the rows of
-// each table on both sides. It refuses a
-// dst that holds any of them unless force, which empties dst first.
+// keeping their ids, and builds dst's search index, in one transaction of
+// dst, then counts the rows of each table on both sides. It refuses a dst
+// that holds any of them unless force, which empties dst first.
 //
 // src must not be written meanwhile (stop the daemon): the counts would
 // differ, and Copy then fails.
@@ -95,6 +95,11 @@ func Copy(ctx context.Context, dst, src *Store, force bool) ([]TableCount, error
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return fmt.Errorf("reset id sequences: %w", err)
 			}
+		}
+		// The search index is made of the articles, in each database's
+		// own form: it is built rather than copied.
+		if _, err := indexAll(ctx, false, inOne(tx)); err != nil {
+			return fmt.Errorf("build the search index: %w", err)
 		}
 		return nil
 	})

@@ -35,6 +35,7 @@ type migration struct {
 // goSteps are the Go parts of schema steps, by version.
 var goSteps = map[int]func(context.Context, *tx) error{
 	3: hashKeys,
+	9: buildSearchIndex,
 }
 
 // migrations reads the steps of the dialect in fsys and checks they are

@@ -235,6 +235,9 @@ func TestSubscriptionsMigration(t *testing.T) {
 		}
 		undo = append(undo, "DELETE FROM schema_version WHERE version >= 7")
 		err = s.inTx(ctx, func(tx *tx) error {
+			if err := undoSearch(ctx, tx); err != nil {
+				return err
+			}
 			for _, q := range undo {
 				if _, err := tx.ExecContext(ctx, q); err != nil {
 					return err
