@@ -1,6 +1,6 @@
 // Package token makes and checks the signed tokens of mediadigest's links
 // and sessions: each names one subscriber and one purpose (unsubscribe,
-// preferences, login, session), may carry an expiry, and is signed with
+// preferences, login, session, feed), may carry an expiry, and is signed with
 // HMAC-SHA256. A Signer signs with the current secret and accepts the
 // previous one too, so that a secret can be rotated without breaking the
 // links in mails already sent (docs/subscriptions.md).
@@ -33,6 +33,9 @@ const (
 	Login       Purpose = "login"       // a link that opens a desk session
 	Session     Purpose = "session"     // the desk's session cookie
 	CSRF        Purpose = "csrf"        // a form's token, bound to the token or session that showed it
+	// Feed is a search feed's link (/search.atom), which a feed reader
+	// fetches without a session; it never expires (docs/desk.md).
+	Feed Purpose = "feed"
 )
 
 // MaxLen is the longest token Check reads: anything longer is refused

@@ -31,6 +31,7 @@ func TestCheck(t *testing.T) {
 	}
 	unsub := s.Make("analyst@example.com", Unsubscribe, 0)
 	login := s.Make("analyst@example.com", Login, time.Hour)
+	feed := s.Make("analyst@example.com", Feed, 0)
 	tampered := []byte(unsub)
 	tampered[len(tampered)-3] ^= 1
 	otherPayload := strings.Split(s.Make("boss@example.com", Unsubscribe, 0), ".")[1]
@@ -48,6 +49,9 @@ func TestCheck(t *testing.T) {
 		{"login within its hour", login, Login, 59 * time.Minute, "analyst@example.com", nil},
 		{"login after its hour", login, Login, time.Hour, "", ErrExpired},
 		{"another purpose", unsub, Preferences, 0, "", ErrPurpose},
+		{"feed years later", feed, Feed, 5 * 365 * 24 * time.Hour, "analyst@example.com", nil},
+		{"a feed's token as a session", feed, Session, 0, "", ErrPurpose},
+		{"a login as a feed's token", login, Feed, 0, "", ErrPurpose},
 		{"signed with the previous secret", old.Make("analyst@example.com", Unsubscribe, 0), Unsubscribe, 0, "analyst@example.com", nil},
 		{"signed by another installation", stranger.Make("analyst@example.com", Unsubscribe, 0), Unsubscribe, 0, "", ErrInvalid},
 		{"tampered", string(tampered), Unsubscribe, 0, "", ErrInvalid},
