@@ -321,6 +321,8 @@ func FuzzClean(f *testing.F) {
 	}
 	f.Add("ایسنا/کرمان متن خبر\nبیشتر:\nعنوان خبر\nمتن خبر\nانتهای پیام\nمنبع: ایسنا")
 	f.Add("اقتصاد۲۴-\n\nبیشتر :\n\u200c\nمهم‌ترین\nمهم ترین")
+	// Trailer and metadata lines: every reason Clean can give is reached.
+	f.Add("متن خبر\nکد خبر: ۱۴۰۳۰۹۱۲۰۰۴۵۶\nانتهای پیام\nبرچسب‌ها: بورس، بانک مرکزی")
 	rules := Rules{
 		PromoMarkers: []string{"بیشتر:", ":", ""},
 		EndMarkers:   []string{"انتهای پیام", ""},
@@ -354,7 +356,8 @@ func FuzzClean(f *testing.F) {
 		}
 		for _, r := range got.Removed {
 			switch r.Reason {
-			case model.ReasonDuplicate, model.ReasonPromo, model.ReasonLearned, model.ReasonMarker, model.ReasonAttribution:
+			case model.ReasonDuplicate, model.ReasonPromo, model.ReasonLearned, model.ReasonMarker,
+				model.ReasonAttribution, model.ReasonMetadata, model.ReasonTrailer:
 			default:
 				t.Fatalf("reason %q", r.Reason)
 			}

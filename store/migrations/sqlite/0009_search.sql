@@ -16,11 +16,6 @@ CREATE VIRTUAL TABLE search_fts USING fts5(
 -- pass's batch of 500 articles (2 MiB of text) then made several
 -- segments, each to be merged later. 16 MiB keeps a batch one segment.
 INSERT INTO search_fts (search_fts, rank) VALUES ('hashsize', 16777216);
--- Segments are merged 8 at a time, not FTS5's 4: each article's words are
--- then rewritten about half as many times as the index grows, which was
--- the largest part of indexing at 100,000 articles; a search reads more
--- segments until OptimizeSearchIndex merges them all (BENCHMARKS.md).
-INSERT INTO search_fts (search_fts, rank) VALUES ('automerge', 8);
 
 -- One row per indexed article: its rowid in search_fts, its story, and a
 -- hash of what was indexed, so that an article derived again unchanged
