@@ -52,7 +52,7 @@ func BenchmarkToday(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	d, err := New(site, st, stories.New(st, cfg.Cleaning.StoryWindow.D()), subs, Options{Logger: log})
+	d, err := New(site, st, stories.New(st, cfg.Cleaning.StoryWindow.D()), subs, engineOf(cfg, st), Options{Logger: log})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -85,3 +85,51 @@ func fits(t *testing.T, tab context.Context, name string) {
 		browsertest.Screenshot(t, tab, "desk-"+name, w)
 	}
 }
+
+// TestSearchInBrowser: in a real browser, a signed-in analyst types a
+// query spelled with other spacing than the text (کارتهای for
+// کارت‌های), gets the petrol quota story "in 2 outlets", opens its page
+// and sees Eghtesad24's changes; a query matching more than a page is
+// paged through with the page's links. The page fits a phone.
+func TestSearchInBrowser(t *testing.T) {
+	tab := browsertest.Start(t)
+	f := sqliteFixture(t)
+	petrol := f.article(t, petrolCopy)
+	login, err := f.desk.site.LoginURL("analyst@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(tab, chromedp.Navigate(f.srv.URL+login), chromedp.WaitVisible(`#topic-energy`),
+		chromedp.Click(`nav a[href="/search"]`), chromedp.WaitVisible(`form.search input[name="q"]`),
+		chromedp.SendKeys(`form.search input[name="q"]`, "کارتهای سوخت"),
+		chromedp.Submit(`form.search input[name="q"]`), chromedp.WaitVisible(`ol.hits`)); err != nil {
+		t.Fatal(err)
+	}
+	hit := fmt.Sprintf(`ol.hits h2 a[href="/story/%s"]`, petrol.Story)
+	outlets, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.querySelector('li.hit:has(h2 a[href="/story/`+petrol.Story+`"]) .outlets')?.textContent ?? ""`))
+	if err != nil || outlets != "در ۲ رسانه" {
+		t.Errorf("the petrol story's hit says %q, %v; want در ۲ رسانه", outlets, err)
+	}
+	fits(t, tab, "search")
+	if err := chromedp.Do(tab, chromedp.Click(hit), chromedp.WaitVisible(`.version:not(.first) .diff del`)); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := chromedp.Do(tab, chromedp.Navigate(f.srv.URL+"/search?q="+urlQuery("در")), chromedp.WaitVisible(`a[rel="next"]`)); err != nil {
+		t.Fatal(err)
+	}
+	first, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`[...document.querySelectorAll('ol.hits h2 a')].map(a => a.getAttribute('href'))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(tab, chromedp.Click(`a[rel="next"]`), chromedp.WaitVisible(`a[rel="prev"]`)); err != nil {
+		t.Fatal(err)
+	}
+	second, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`[...document.querySelectorAll('ol.hits h2 a')].map(a => a.getAttribute('href'))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first) != 20 || len(second) == 0 || slices.ContainsFunc(second, func(s string) bool { return slices.Contains(first, s) }) {
+		t.Errorf("page 1 %q, page 2 %q: want 20, then others", first, second)
+	}
+}

@@ -1,6 +1,7 @@
 // Package desk serves the analysts' desk on a web.Site (docs/desk.md):
 // the day's stories by topic as they come in, each topic with a chart of
-// its stories over 30 days (/); every article of one story in order of
+// its stories over 30 days (/); a search of the archive (/search) and its
+// Atom feed (/search.atom); every article of one story in order of
 // publication, with what each copy changed against the first (/story/ID);
 // one stored article, its clean view and every paragraph removed with its
 // reason (/article/ID). Every page wants a signed-in subscriber.
@@ -65,18 +66,19 @@ type Desk struct {
 	stories  Stories
 	day      *stories.Reader // a day's stories, read whole (wholeStories)
 	audience Audience
+	searcher Searcher
 	names    map[string]string // outlet id → display name
 	log      *slog.Logger
 
-	todayPage, storyPage, articlePage *template.Template
+	todayPage, storyPage, articlePage, searchPage *template.Template
 }
 
-// New returns the desk of site over st, reading stories from s and the
-// topics each subscriber follows from a.
-func New(site *web.Site, st Store, s Stories, a Audience, o Options) (*Desk, error) {
+// New returns the desk of site over st, reading stories from s, the
+// topics each subscriber follows from a, and searching with se.
+func New(site *web.Site, st Store, s Stories, a Audience, se Searcher, o Options) (*Desk, error) {
 	cfg := site.Config()
 	d := &Desk{
-		site: site, cfg: cfg, st: st, stories: s, audience: a,
+		site: site, cfg: cfg, st: st, stories: s, audience: a, searcher: se,
 		day:   stories.New(wholeStories{st}, 0),
 		names: cfg.OutletNames(),
 		log:   cmp.Or(o.Logger, slog.Default()),
@@ -88,6 +90,7 @@ func New(site *web.Site, st Store, s Stories, a Audience, o Options) (*Desk, err
 		{&d.todayPage, "web/today.html.tmpl"},
 		{&d.storyPage, "web/story.html.tmpl"},
 		{&d.articlePage, "web/article.html.tmpl"},
+		{&d.searchPage, "web/search.html.tmpl"},
 	} {
 		var err error
 		if *p.t, err = site.PageTemplate(templates.Web(), p.file, nil); err != nil {
@@ -105,6 +108,9 @@ func (d *Desk) Routes(mux interface {
 	mux.Handle("GET /{$}", d.site.RequireSession(d.today))
 	mux.Handle("GET /story/{id}", d.site.RequireSession(d.story))
 	mux.Handle("GET /article/{id}", d.site.RequireSession(d.article))
+	mux.Handle("GET /search", d.site.RequireSession(d.search))
+	// The feed checks its own token: a feed reader has no session.
+	mux.Handle("GET /search.atom", http.HandlerFunc(d.feed))
 	mux.Handle("/", http.HandlerFunc(d.notFound))
 }
 
@@ -123,7 +129,12 @@ func (w wholeStories) ForEachArticle(ctx context.Context, q store.ArticleQuery, 
 
 // page renders a page of the desk for the signed-in subscriber.
 func (d *Desk) page(w http.ResponseWriter, r *http.Request, t *template.Template, title, nav string, data any) {
-	d.site.Render(w, r, t, http.StatusOK, web.Page{
+	d.render(w, r, http.StatusOK, t, title, nav, data)
+}
+
+// render renders a page of the desk with status.
+func (d *Desk) render(w http.ResponseWriter, r *http.Request, status int, t *template.Template, title, nav string, data any) {
+	d.site.Render(w, r, t, status, web.Page{
 		Title: title, Nav: nav, Subscriber: web.Subscriber(r).Email, CSRF: d.site.CSRF(r), Data: data,
 	})
 }

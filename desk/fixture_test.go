@@ -23,6 +23,7 @@ import (
 	"mediadigest/pipeline"
 	"mediadigest/sampleoutlets"
 	"mediadigest/scrape"
+	"mediadigest/search"
 	"mediadigest/store"
 	"mediadigest/store/storetest"
 	"mediadigest/stories"
@@ -165,7 +166,7 @@ func newFixture(t testing.TB, dsn string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.desk, err = New(site, f.st, stories.New(f.st, cfg.Cleaning.StoryWindow.D()), f.subs, Options{Logger: log}); err != nil {
+	if f.desk, err = New(site, f.st, stories.New(f.st, cfg.Cleaning.StoryWindow.D()), f.subs, engineOf(cfg, f.st), Options{Logger: log}); err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
@@ -174,6 +175,16 @@ func newFixture(t testing.TB, dsn string) *fixture {
 	f.srv = httptest.NewServer(web.Secure(mux))
 	t.Cleanup(f.srv.Close)
 	return f
+}
+
+// engineOf is the search engine serve gives the desk: over st, its
+// filters naming cfg's outlets and topics.
+func engineOf(cfg *config.Config, st *store.Store) *search.Engine {
+	var topics []string
+	for _, t := range cfg.Topics {
+		topics = append(topics, t.ID)
+	}
+	return search.New(st, search.Options{Outlets: cfg.OutletIDs(), Topics: topics})
 }
 
 // signIn returns a client with the session of email, opened through the

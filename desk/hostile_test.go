@@ -43,7 +43,8 @@ func TestScrapedMarkupShowsAsText(t *testing.T) {
 		}
 	}
 	c := f.signIn(t, "analyst@example.com")
-	for _, path := range []string{"/", "/story/" + story, fmt.Sprintf("/article/%d", ids[0]), fmt.Sprintf("/article/%d", ids[1])} {
+	for _, path := range []string{"/", "/story/" + story, fmt.Sprintf("/article/%d", ids[0]), fmt.Sprintf("/article/%d", ids[1]),
+		"/search?q=" + urlQuery("سهمیه بنزین")} {
 		p := f.get(t, c, path)
 		if p.code != 200 {
 			t.Fatalf("GET %s: %d\n%s", path, p.code, p.body)

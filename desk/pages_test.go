@@ -39,7 +39,8 @@ const (
 func TestPagesWantASession(t *testing.T) {
 	f := sqliteFixture(t)
 	story := f.article(t, petrolCopy)
-	paths := []string{"/", "/?day=1405/09/04", "/story/" + story.Story, fmt.Sprintf("/article/%d", story.ID)}
+	paths := []string{"/", "/?day=1405/09/04", "/story/" + story.Story, fmt.Sprintf("/article/%d", story.ID),
+		"/search", "/search?q=" + urlQuery("سهمیه بنزین")}
 	forged := &http.Client{Jar: jarWith(t, f.srv.URL, "mediadigest_session", "v1.YW5hbHlzdEBleGFtcGxlLmNvbQ.forged")}
 	for _, c := range []struct {
 		name   string
@@ -338,12 +339,14 @@ func TestPagesOnPostgres(t *testing.T) {
 	petrol := f.article(t, petrolCopy)
 	c := f.signIn(t, "analyst@example.com")
 	for path, want := range map[string]string{
-		"/":                                       `href="/story/` + petrol.Story + `">سهمیه بنزین آذرماه`,
-		"/story/" + petrol.Story:                  `مشابه <del>پارسال</del> <ins>سال گذشته</ins> حدود`,
-		fmt.Sprintf("/article/%d", petrol.ID):     `<td class="why" title="attribution">ذکر منبع</td>`,
-		"/?day=1405/09/04":                        "<h1>خبرهای چهارشنبه ۴ آذر ۱۴۰۵</h1>",
-		"/story/s0000000000000000":                "خبری با این شناسه نیست",
-		fmt.Sprintf("/article/%d", petrol.ID+999): "نوشته‌ای با این شناسه نیست",
+		"/":                                   `href="/story/` + petrol.Story + `">سهمیه بنزین آذرماه`,
+		"/story/" + petrol.Story:              `مشابه <del>پارسال</del> <ins>سال گذشته</ins> حدود`,
+		fmt.Sprintf("/article/%d", petrol.ID): `<td class="why" title="attribution">ذکر منبع</td>`,
+		"/?day=1405/09/04":                    "<h1>خبرهای چهارشنبه ۴ آذر ۱۴۰۵</h1>",
+		"/story/s0000000000000000":            "خبری با این شناسه نیست",
+		"/search?q=" + urlQuery("کارتهای سوخت"):                "<mark>کارت‌های سوخت</mark>",
+		"/search?order=relevance&q=" + urlQuery("سهميه بنزين"): `href="/story/` + petrol.Story + `"><mark>سهمیه بنزین</mark> آذرماه`,
+		fmt.Sprintf("/article/%d", petrol.ID+999):              "نوشته‌ای با این شناسه نیست",
 	} {
 		if p := f.get(t, c, path); !strings.Contains(p.body, want) {
 			t.Errorf("GET %s: %d, lacks %s", path, p.code, want)
@@ -357,7 +360,7 @@ func TestStoreFailure(t *testing.T) {
 	f := emptyFixture(t)
 	c := f.signIn(t, "analyst@example.com")
 	f.st.Close()
-	for _, path := range []string{"/", "/story/s0000000000000000", "/article/1"} {
+	for _, path := range []string{"/", "/story/s0000000000000000", "/article/1", "/search?q=x"} {
 		p := f.get(t, c, path)
 		if p.code != http.StatusInternalServerError || !strings.Contains(p.body, "خطا در گزارش سرویس ثبت شد") ||
 			regexp.MustCompile(`(?i)sql|database|closed|store:`).MatchString(p.body) {

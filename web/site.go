@@ -200,9 +200,12 @@ func (s *Site) funcs() template.FuncMap {
 		"jtime":  func(t time.Time) string { return jalali.FormatTime(t.In(loc)) },
 		"digits": func(v any) string { return persian.Digits(fmt.Sprint(v)) },
 		"iso":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"site":   func() string { return "خلاصه اخبار" },
+		"site":   func() string { return Name },
 	}
 }
+
+// Name is the site's name, in the title of every page and feed.
+const Name = "خلاصه اخبار"
 
 // secretKey names the config key that gives the current secret.
 func secretKey(h config.HTTP) string {

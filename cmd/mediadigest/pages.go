@@ -22,7 +22,7 @@ func pages(a *app) (http.Handler, error) {
 		return nil, err
 	}
 	subs.Routes(mux)
-	dk, err := desk.New(a.site, a.store, a.stories, a.subs, desk.Options{Logger: a.log})
+	dk, err := desk.New(a.site, a.store, a.stories, a.subs, searchEngine(a.cfg, a.store), desk.Options{Logger: a.log})
 	if err != nil {
 		return nil, err
 	}

@@ -62,11 +62,7 @@ func searchCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			return err
 		}
 		defer st.Close()
-		var topics []string
-		for _, t := range cfg.Topics {
-			topics = append(topics, t.ID)
-		}
-		res, err := search.New(st, search.Options{Outlets: cfg.OutletIDs(), Topics: topics}).Search(ctx, q)
+		res, err := searchEngine(cfg, st).Search(ctx, q)
 		var qe *search.Error
 		if errors.As(err, &qe) {
 			return usageError{qe}
@@ -79,6 +75,16 @@ func searchCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		}
 		return printHits(e.stdout, res, cfg)
 	}
+}
+
+// searchEngine is the search of the desk and the search command over
+// st: its filters name the configured outlets and topics.
+func searchEngine(cfg *config.Config, st search.Index) *search.Engine {
+	var topics []string
+	for _, t := range cfg.Topics {
+		topics = append(topics, t.ID)
+	}
+	return search.New(st, search.Options{Outlets: cfg.OutletIDs(), Topics: topics})
 }
 
 // queryWords returns the words of the query, parsing the flags among
