@@ -11,7 +11,8 @@
 // store is kept, and a later run with the same -n and -seed measures it
 // again without filling it (a store with fewer articles is completed);
 // with -optimize, after merging its index into one segment, as
-// "mediadigest search -rebuild" leaves it.
+// "mediadigest search -rebuild" leaves it. With -peer it times the same
+// queries on SQLite FTS5 ranked by its bm25, over the same index (peer.go).
 package main
 
 import (
@@ -48,6 +49,7 @@ func main() {
 	optimize := flag.Bool("optimize", false, "merge the index into one segment (store.OptimizeSearchIndex) before measuring")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to `FILE`")
 	orders := flag.String("order", "newest,relevance", "the orders to measure, newest and/or relevance")
+	withPeer := flag.Bool("peer", false, "measure the peer too: FTS5 ranked by bm25 over the same index")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -60,7 +62,7 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	b := bench{n: *n, seed: *seed, dir: *dir, perClass: *perClass, runs: *runs, optimize: *optimize, orders: strings.Split(*orders, ","),
+	b := bench{n: *n, seed: *seed, dir: *dir, perClass: *perClass, runs: *runs, optimize: *optimize, orders: strings.Split(*orders, ","), peer: *withPeer,
 		log: slog.New(slog.NewTextHandler(os.Stderr, nil))}
 	if err := b.run(context.Background(), os.Stdout); err != nil {
 		pprof.StopCPUProfile()
@@ -77,6 +79,7 @@ type bench struct {
 	runs     int
 	optimize bool
 	orders   []string
+	peer     bool
 	log      *slog.Logger
 }
 
@@ -123,6 +126,22 @@ func (b bench) run(ctx context.Context, w io.Writer) error {
 			if err := measure(ctx, w, e, cl, order, b.runs); err != nil {
 				return err
 			}
+		}
+	}
+	if !b.peer {
+		return nil
+	}
+	p, err := openPeer(path)
+	if err != nil {
+		return err
+	}
+	defer p.db.Close()
+	fmt.Fprintf(w, "\npeer: FTS5 ranked by bm25 over the same index, first %d articles, no stories, no snippets (the fastest of %d runs; load %s):\n",
+		search.DefaultPerPage, b.runs, loadAverage())
+	fmt.Fprintf(w, "%-10s %7s %8s %8s %8s %8s\n", "class", "queries", "p50", "p95", "max", "mean")
+	for _, cl := range classes {
+		if err := measurePeer(ctx, w, p, cl, b.runs); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -364,14 +383,21 @@ func words(s string) []string {
 // measure runs the queries of cl once to warm up, then times each the
 // fastest of runs times: other work on the machine only ever adds time.
 func measure(ctx context.Context, w io.Writer, e *search.Engine, cl class, order search.Order, runs int) error {
-	run := func(q string) (time.Duration, bool, error) {
+	return timeQueries(w, cl, runs, true, func(q string) (time.Duration, bool, error) {
 		t := time.Now()
 		res, err := e.Search(ctx, search.Query{Text: q, Order: order})
 		if err != nil {
 			return 0, false, fmt.Errorf("query %q: %w", q, err)
 		}
 		return time.Since(t), res.More, nil
-	}
+	})
+}
+
+// timeQueries runs each query of cl once to warm up, then times each the
+// fastest of runs times, and prints a line of the percentiles. run
+// returns a query's time and whether it counted more than
+// search.MaxResults stories, counted in a last column when counts.
+func timeQueries(w io.Writer, cl class, runs int, counts bool, run func(q string) (time.Duration, bool, error)) error {
 	for _, q := range cl.queries {
 		if _, _, err := run(q); err != nil {
 			return err
@@ -399,8 +425,12 @@ func measure(ctx context.Context, w io.Writer, e *search.Engine, cl class, order
 	}
 	slices.Sort(ds)
 	pct := func(p float64) time.Duration { return ds[min(int(p*float64(len(ds))), len(ds)-1)] }
-	fmt.Fprintf(w, "%-10s %7d %8s %8s %8s %8s %10s\n", cl.name, len(ds), ms(pct(0.50)), ms(pct(0.95)), ms(ds[len(ds)-1]),
-		ms(sum/time.Duration(len(ds))), fmt.Sprintf("%d > %d", capped, search.MaxResults))
+	fmt.Fprintf(w, "%-10s %7d %8s %8s %8s %8s", cl.name, len(ds), ms(pct(0.50)), ms(pct(0.95)), ms(ds[len(ds)-1]),
+		ms(sum/time.Duration(len(ds))))
+	if counts {
+		fmt.Fprintf(w, " %10s", fmt.Sprintf("%d > %d", capped, search.MaxResults))
+	}
+	fmt.Fprintln(w)
 	return nil
 }
 
