@@ -21,16 +21,7 @@ func TestDeskInBrowser(t *testing.T) {
 	tab := browsertest.Start(t)
 	f := sqliteFixture(t)
 	petrol := f.article(t, petrolCopy)
-	login, err := f.desk.site.LoginURL("analyst@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := chromedp.Do(tab, chromedp.Navigate(f.srv.URL+login), chromedp.WaitVisible(`#topic-energy`)); err != nil {
-		t.Fatal(err)
-	}
-	if loc, err := chromedp.Run(tab, chromedp.Location()); err != nil || loc != f.srv.URL+"/" {
-		t.Errorf("the sign-in link led to %s, %v; want the desk", loc, err)
-	}
+	signInBrowser(t, tab, f)
 	fits(t, tab, "today")
 
 	link := fmt.Sprintf(`section[aria-labelledby="topic-energy"] a[href="/story/%s"]`, petrol.Story)
@@ -64,6 +55,22 @@ func TestDeskInBrowser(t *testing.T) {
 	fits(t, tab, "article")
 }
 
+// signInBrowser opens the sign-in link of analyst@example.com in tab,
+// which must lead to the desk's day.
+func signInBrowser(t *testing.T, tab context.Context, f *fixture) {
+	t.Helper()
+	login, err := f.desk.site.LoginURL("analyst@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(tab, chromedp.Navigate(f.srv.URL+login), chromedp.WaitVisible(`#topic-energy`)); err != nil {
+		t.Fatal(err)
+	}
+	if loc, err := chromedp.Run(tab, chromedp.Location()); err != nil || loc != f.srv.URL+"/" {
+		t.Errorf("the sign-in link led to %s, %v; want the desk", loc, err)
+	}
+}
+
 // fits checks the page in tab reads right to left and needs no sideways
 // scrolling at 375 px, and saves its screenshots (browsertest.Screenshot).
 func fits(t *testing.T, tab context.Context, name string) {
@@ -95,12 +102,8 @@ func TestSearchInBrowser(t *testing.T) {
 	tab := browsertest.Start(t)
 	f := sqliteFixture(t)
 	petrol := f.article(t, petrolCopy)
-	login, err := f.desk.site.LoginURL("analyst@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := chromedp.Do(tab, chromedp.Navigate(f.srv.URL+login), chromedp.WaitVisible(`#topic-energy`),
-		chromedp.Click(`nav a[href="/search"]`), chromedp.WaitVisible(`form.search input[name="q"]`),
+	signInBrowser(t, tab, f)
+	if err := chromedp.Do(tab, chromedp.Click(`nav a[href="/search"]`), chromedp.WaitVisible(`form.search input[name="q"]`),
 		chromedp.SendKeys(`form.search input[name="q"]`, "کارتهای سوخت"),
 		chromedp.Submit(`form.search input[name="q"]`), chromedp.WaitVisible(`ol.hits`)); err != nil {
 		t.Fatal(err)
