@@ -50,7 +50,7 @@ var commands = []command{
 	{"profile", "suggest [-outlet ID] URL|FILE…", "propose an outlet's profile from three or more of its article pages", profileCmd},
 	{"reprocess", "[-outlet ID]", "re-extract stored raw pages with the current profiles", reprocessCmd},
 	{"export", "[-since T] [-until T] [-outlet ID]", "print stored articles as JSON Lines", exportCmd},
-	{"search", "QUERY [-outlet ID] [-topic ID] [-from DATE] [-to DATE] [-json] [-relevance] [-page N] [-n N] | -rebuild", "search the stored articles as the desk does", searchCmd},
+	{"search", "QUERY [-outlet ID] [-topic ID] [-from DATE] [-to DATE] [-json] [-relevance] [-page N] [-n N] | -rebuild | -optimize", "search the stored articles as the desk does", searchCmd},
 	{"digest", "[-date DATE] [-subscriber EMAIL] [-format F] [-out DIR] [-send]", "build or write a day's digest, or send what is new", digestCmd},
 	{"outbox", "[-state S] [-n N] [-retry ID]", "list digests queued, sent or failed; retry one", outboxCmd},
 	{"status", "[-json]", "print outlet health and outbox counts from the store", statusCmd},

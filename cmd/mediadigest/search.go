@@ -29,6 +29,7 @@ func searchCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 	page := fs.Int("page", 1, "print page `N` of the results")
 	perPage := fs.Int("n", search.DefaultPerPage, "`N` stories a page")
 	rebuild := fs.Bool("rebuild", false, "rebuild the search index from the stored derived views instead of searching")
+	optimize := fs.Bool("optimize", false, "merge the search index into one segment instead of searching (SQLite; faster searches)")
 	return func(ctx context.Context, args []string) error {
 		words, err := queryWords(fs, args)
 		if err != nil {
@@ -38,11 +39,11 @@ func searchCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		if err != nil {
 			return err
 		}
-		if *rebuild {
-			if len(words) > 0 {
-				return usagef("-rebuild takes no query")
+		if *rebuild || *optimize {
+			if len(words) > 0 || *rebuild && *optimize {
+				return usagef("-rebuild and -optimize take no query, and one of them at a time")
 			}
-			return rebuildIndex(ctx, e.stdout, cfg)
+			return maintainIndex(ctx, e.stdout, cfg, *rebuild)
 		}
 		start, end, err := search.Dates(*from, *to, cfg.Location)
 		if err != nil {
@@ -137,13 +138,24 @@ func isASCIIName(s string) bool {
 	return true
 }
 
-func rebuildIndex(ctx context.Context, w io.Writer, cfg *config.Config) error {
+// maintainIndex rebuilds the search index from the stored derived views
+// (rebuild), or merges it into one segment: what makes searches on a
+// large SQLite store fastest (BENCHMARKS.md, §9). Both hold the store's
+// write lock while they run (docs/search.md).
+func maintainIndex(ctx context.Context, w io.Writer, cfg *config.Config, rebuild bool) error {
 	st, err := store.Open(ctx, cfg.Store)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	t := time.Now()
+	if !rebuild {
+		if err := st.OptimizeSearchIndex(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "search index of %s merged into one segment in %s\n", st, time.Since(t).Round(time.Millisecond))
+		return nil
+	}
 	n, err := st.RebuildSearchIndex(ctx)
 	if err != nil {
 		return err

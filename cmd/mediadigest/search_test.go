@@ -72,6 +72,13 @@ func TestSearchCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "rebuilt: 36 articles") {
 		t.Errorf("-rebuild: exit %d\n%s\n%s", code, out, errs)
 	}
+	code, out, errs = runCmd(t, "search", "-config", cfg, "-optimize")
+	if code != 0 || !strings.Contains(out, "merged into one segment") {
+		t.Errorf("-optimize: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, out, _ := runCmd(t, "search", "-config", cfg, "باکو"); code != 0 || !strings.Contains(out, "in 2 outlet(s)") {
+		t.Errorf("a search after -optimize: exit %d\n%s", code, out)
+	}
 
 	for _, tt := range []struct {
 		name string
@@ -88,7 +95,8 @@ func TestSearchCommand(t *testing.T) {
 		{"page zero", []string{"باکو", "-page", "0"}, "pages count from 1"},
 		{"unknown outlet", []string{"باکو", "-outlet", "bbc"}, `no outlet "bbc"`},
 		{"unknown topic", []string{"باکو", "-topic", "sport"}, `no topic "sport"`},
-		{"rebuild with a query", []string{"-rebuild", "باکو"}, "takes no query"},
+		{"rebuild with a query", []string{"-rebuild", "باکو"}, "take no query"},
+		{"rebuild and optimize", []string{"-rebuild", "-optimize"}, "one of them at a time"},
 		{"bad flag after the query", []string{"باکو", "-nope"}, "not defined"},
 		{"flag without its value", []string{"باکو", "-outlet"}, "needs an argument"},
 		{"bad value after the query", []string{"باکو", "-page", "two"}, "invalid value"},
