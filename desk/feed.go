@@ -128,7 +128,7 @@ func (d *Desk) atom(r *http.Request, form searchForm, res *search.Results) atomF
 		}
 		e := atomEntry{
 			ID:        d.absolute(r, v.Link),
-			Title:     atomText{Type: "text", Text: plain(h.Title)},
+			Title:     atomText{Type: "text", Text: search.Plain(h.Title)},
 			Updated:   a.Published.UTC().Format(time.RFC3339),
 			Published: a.Published.UTC().Format(time.RFC3339),
 			Author:    atomPerson{Name: v.Outlet},
@@ -147,7 +147,7 @@ func (d *Desk) atom(r *http.Request, form searchForm, res *search.Results) atomF
 // carry the story.
 func feedSummary(h search.Hit, v hitView) string {
 	var b bytes.Buffer
-	b.WriteString(plain(h.Snippet))
+	b.WriteString(search.Plain(h.Snippet))
 	if len(v.Others) > 0 {
 		names := []string{v.Outlet}
 		for _, o := range v.Others {

@@ -201,12 +201,3 @@ func (d *Desk) topicOptions(chosen string) []option {
 	}
 	return out
 }
-
-// plain is spans as text.
-func plain(spans []search.Span) string {
-	var b strings.Builder
-	for _, s := range spans {
-		b.WriteString(s.Text)
-	}
-	return b.String()
-}

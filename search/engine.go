@@ -99,6 +99,15 @@ type Span struct {
 	Hit  bool
 }
 
+// Plain returns spans as text, the marks dropped.
+func Plain(spans []Span) string {
+	var b strings.Builder
+	for _, s := range spans {
+		b.WriteString(s.Text)
+	}
+	return b.String()
+}
+
 // Engine runs searches over an Index. It is safe for concurrent use.
 type Engine struct {
 	idx     Index

@@ -185,7 +185,7 @@ type articleJSON struct {
 func printHitsJSON(w io.Writer, res *search.Results) error {
 	bw := bufio.NewWriter(w)
 	for _, h := range res.Hits {
-		j := hitJSON{Story: h.Story, Outlets: h.Outlets, Title: plain(h.Title), Snippet: plain(h.Snippet)}
+		j := hitJSON{Story: h.Story, Outlets: h.Outlets, Title: search.Plain(h.Title), Snippet: search.Plain(h.Snippet)}
 		for _, a := range h.Articles {
 			j.Articles = append(j.Articles, articleJSON{Outlet: a.Outlet, URL: a.URL, Title: a.Title,
 				Published: a.Published, Matched: a.Matched, Shown: a.ID == h.Article.ID})
@@ -243,15 +243,6 @@ func marked(spans []search.Span) string {
 		} else {
 			b.WriteString(s.Text)
 		}
-	}
-	return b.String()
-}
-
-// plain is spans as text.
-func plain(spans []search.Span) string {
-	var b strings.Builder
-	for _, s := range spans {
-		b.WriteString(s.Text)
 	}
 	return b.String()
 }
