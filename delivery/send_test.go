@@ -360,9 +360,11 @@ func TestRetry(t *testing.T) {
 }
 
 // stallingTransport accepts every message, the first only once the test
-// releases it, and counts what it accepted.
+// releases it (closing stalled when it starts to wait), and counts what it
+// accepted.
 type stallingTransport struct {
 	release chan struct{}
+	stalled chan struct{}
 	mu      *sync.Mutex
 	sent    map[string]int // by To
 }
@@ -370,6 +372,7 @@ type stallingTransport struct {
 func (s stallingTransport) Send(ctx context.Context, msgs []*gomail.Msg, result func(int, error)) {
 	for i, m := range msgs {
 		if i == 0 && s.release != nil {
+			close(s.stalled)
 			<-s.release
 		}
 		s.mu.Lock()
@@ -388,8 +391,8 @@ func TestSlowBatchKeepsItsClaims(t *testing.T) {
 	f := newFixture(t, fixtureOptions{subscribers: subs})
 	var mu sync.Mutex
 	sent := map[string]int{}
-	release := make(chan struct{})
-	slow := f.manager(t, Options{Holder: "slow", Transport: stallingTransport{release: release, mu: &mu, sent: sent}})
+	release, stalled := make(chan struct{}), make(chan struct{})
+	slow := f.manager(t, Options{Holder: "slow", Transport: stallingTransport{release: release, stalled: stalled, mu: &mu, sent: sent}})
 	quick := f.manager(t, Options{Holder: "quick", Transport: stallingTransport{mu: &mu, sent: sent}})
 	f.queueDay(t)
 
@@ -402,6 +405,15 @@ func TestSlowBatchKeepsItsClaims(t *testing.T) {
 		rep, err := slow.Send(t.Context())
 		done <- result{rep, err}
 	}()
+	// The slow process's renewal goes to sleep before it claims the rows:
+	// the other process may try only once it holds them.
+	select {
+	case <-stalled:
+	case r := <-done:
+		t.Fatalf("the slow process returned %+v, %v before sending", r.rep, r.err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the slow process never began to send")
+	}
 	// The slow process has claimed every row and is stalled on the first
 	// message; its claims (cluster.lease, 30 s) would have lapsed three
 	// times over by the end, but are renewed every 10 s.
