@@ -18,6 +18,11 @@ type Clock interface {
 	// Sleep returns once d has passed on this clock (at once when d is not
 	// positive), or with ctx's error when ctx ends first.
 	Sleep(ctx context.Context, d time.Duration) error
+	// SleepUntil returns once this clock reads t or later, or with ctx's
+	// error when ctx ends first. A wait for a time of day takes it rather
+	// than Sleep(t.Sub(Now())): a clock moved between that reading and
+	// the sleep's own would make the sleep end past t.
+	SleepUntil(ctx context.Context, t time.Time) error
 }
 
 // System returns the system's clock.
@@ -28,6 +33,8 @@ type system struct{}
 func (system) Now() time.Time { return time.Now() }
 
 func (system) Sleep(ctx context.Context, d time.Duration) error { return sleep(ctx, d) }
+
+func (system) SleepUntil(ctx context.Context, t time.Time) error { return sleep(ctx, time.Until(t)) }
 
 // sleep waits d of real time, or until ctx ends.
 func sleep(ctx context.Context, d time.Duration) error {
@@ -64,6 +71,9 @@ type offset struct{ d time.Duration }
 
 func (o offset) Now() time.Time                                   { return time.Now().Add(o.d) }
 func (o offset) Sleep(ctx context.Context, d time.Duration) error { return sleep(ctx, d) }
+func (o offset) SleepUntil(ctx context.Context, t time.Time) error {
+	return sleep(ctx, t.Sub(o.Now()))
+}
 
 // Fake is a clock that stands still until a test moves it with Advance or
 // Set. Waiting on it never takes real time: Sleep returns when the clock is
@@ -96,11 +106,23 @@ func (f *Fake) Now() time.Time {
 // or when ctx ends.
 func (f *Fake) Sleep(ctx context.Context, d time.Duration) error {
 	f.mu.Lock()
+	at := f.now.Add(d)
+	f.mu.Unlock()
 	if d <= 0 {
+		return ctx.Err()
+	}
+	return f.SleepUntil(ctx, at)
+}
+
+// SleepUntil returns once the clock has been moved to t or past it, or
+// when ctx ends.
+func (f *Fake) SleepUntil(ctx context.Context, t time.Time) error {
+	f.mu.Lock()
+	if !t.After(f.now) {
 		f.mu.Unlock()
 		return ctx.Err()
 	}
-	w := &waiter{at: f.now.Add(d), ch: make(chan struct{})}
+	w := &waiter{at: t, ch: make(chan struct{})}
 	f.waiters = append(f.waiters, w)
 	f.notify()
 	f.mu.Unlock()

@@ -57,6 +57,36 @@ func TestFakeSleepCancelled(t *testing.T) {
 	}
 }
 
+// TestFakeSleepUntilIsATime: a sleep until a time of day ends at that
+// time however far the clock moved before the sleep began, and at once
+// for a time already passed.
+func TestFakeSleepUntilIsATime(t *testing.T) {
+	start := time.Date(2026, 12, 21, 6, 59, 0, 0, time.UTC)
+	f := NewFake(start)
+	at := start.Add(time.Minute)
+	f.Advance(30 * time.Second) // between a reading of the time and the sleep
+	woke := make(chan error, 1)
+	go func() { woke <- f.SleepUntil(context.Background(), at) }()
+	if !f.Settle(1, 10*time.Second) {
+		t.Fatal("the sleeper never went to sleep")
+	}
+	if next, ok := f.NextWait(); !ok || !next.Equal(at) {
+		t.Errorf("NextWait = %v, %v; want %v", next, ok, at)
+	}
+	f.Set(at)
+	select {
+	case err := <-woke:
+		if err != nil {
+			t.Errorf("SleepUntil = %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("did not wake at its time")
+	}
+	if err := f.SleepUntil(context.Background(), start); err != nil || f.Waiters() != 0 {
+		t.Errorf("SleepUntil(a time passed) = %v, %d sleepers; want at once", err, f.Waiters())
+	}
+}
+
 func TestFakeRefusesToGoBack(t *testing.T) {
 	f := NewFake(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 	defer func() {

@@ -127,6 +127,12 @@ type Manager struct {
 	// sending makes one Send at a time of this process: its claims are
 	// its own, and a second Send would wait for them to lapse anyway.
 	sending sync.Mutex
+	// queuing makes one Queue at a time of this process. The queuing
+	// lease keeps other processes out but lets its holder in again, and
+	// in a daemon the start-up catch-up and a scheduled digest can queue
+	// at once: both would read the same latest windows, and queue
+	// overlapping ones.
+	queuing sync.Mutex
 }
 
 // New builds the manager of cfg over st, reading stories from stories and

@@ -38,6 +38,8 @@ type QueueReport struct {
 // it, nothing is lost: the next run's windows start at each recipient's
 // latest window end.
 func (m *Manager) Queue(ctx context.Context, p Plan) (QueueReport, error) {
+	m.queuing.Lock()
+	defer m.queuing.Unlock()
 	var rep QueueReport
 	ctx, release, err := m.holdQueue(ctx, m.lease+10*time.Second)
 	if err != nil {

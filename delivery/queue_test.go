@@ -11,6 +11,7 @@ import (
 
 	"mediadigest/digest"
 	"mediadigest/model"
+	"mediadigest/schedule"
 )
 
 // lateArrivals stores articles whose crawl lagged their publication,
@@ -200,5 +201,56 @@ func TestAddressesIgnoreCase(t *testing.T) {
 	}
 	if Key("ANALYST@example.com", day()) != Key("analyst@example.com", day()) {
 		t.Error("an outbox key depends on the case of the address")
+	}
+}
+
+// TestQueueOneAtATime: two queuings of one process at once, as a daemon's
+// start-up catch-up and its scheduled digest can be, queue windows that
+// follow each other, never two from the same latest end (which would mail
+// the same stories twice). The queuing lease lets its holder in again: it
+// is no guard within a process.
+func TestQueueOneAtATime(t *testing.T) {
+	subs := []string{"a@example.com", "b@example.com", "c@example.com"}
+	f := newFixture(t, fixtureOptions{subscribers: subs})
+	s, err := schedule.Parse("0 7 * * *", tehran)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.m.Queue(t.Context(), Scheduled(s, start)); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 20 {
+		go1 := make(chan struct{})
+		errs := make(chan error, 2)
+		for _, days := range []int{2*round + 1, 2*round + 2} {
+			go func() {
+				<-go1
+				_, err := f.m.Queue(t.Context(), Scheduled(s, start.AddDate(0, 0, days)))
+				errs <- err
+			}()
+		}
+		close(go1)
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	rows, err := f.st.Outbox(t.Context(), "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ends := map[string]time.Time{}
+	slices.SortFunc(rows, func(a, b model.OutboxItem) int { return a.Window.From.Compare(b.Window.From) })
+	for _, r := range rows {
+		if r.Window.From.Before(ends[r.Subscriber]) {
+			t.Errorf("%s: window %s–%s overlaps the one before, ending %s", r.Subscriber, r.Window.From, r.Window.To, ends[r.Subscriber])
+		}
+		ends[r.Subscriber] = r.Window.To
+	}
+	for _, sub := range subs {
+		if want := start.AddDate(0, 0, 40); !ends[sub].Equal(want) {
+			t.Errorf("%s: the windows end at %s, want %s", sub, ends[sub], want)
+		}
 	}
 }

@@ -50,7 +50,11 @@ func (c fileClock) Now() time.Time {
 
 // Sleep returns once the file's time is d past the time of the call.
 func (c fileClock) Sleep(ctx context.Context, d time.Duration) error {
-	until := c.Now().Add(d)
+	return c.SleepUntil(ctx, c.Now().Add(d))
+}
+
+// SleepUntil returns once the file's time is until or later.
+func (c fileClock) SleepUntil(ctx context.Context, until time.Time) error {
 	for c.Now().Before(until) {
 		select {
 		case <-ctx.Done():

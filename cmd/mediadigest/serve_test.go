@@ -323,7 +323,11 @@ func TestServeTakesOverFromAKilledDaemon(t *testing.T) {
 	// The catch-up crawls, then the digest from the end of the last one
 	// to 10:00, the hour missed; what the crawls found arrived after it,
 	// and goes out at 11:00.
-	waitFor(t, 30*time.Second, "both outlets crawled", func() bool { return crawled(t, d, now) })
+	// The 11:00 digest would take the catch-up's window if it queued
+	// first: the clock moves once the catch-up has sent.
+	waitFor(t, 30*time.Second, "the catch-up's digest", func() bool {
+		return crawled(t, d, now) && strings.Contains(d.log.String(), `"msg":"job finished","task":"catch-up"`)
+	})
 	f.digestAt(t, hour(11), 3, filepath.Join(f.dir, "mediadigest.db"))
 	const headline = "قیمت نفت برنت از ۷۰ دلار گذشت" // ISNA, 1405/09/04 23:50
 	waitFor(t, 30*time.Second, "a digest to the analyst with the sample days' stories", func() bool {
