@@ -37,6 +37,7 @@ type Config struct {
 	Digest      Digest        `yaml:"digest"`
 	Mail        Mail          `yaml:"mail"`
 	Cluster     Cluster       `yaml:"cluster"`
+	Search      Search        `yaml:"search"`
 
 	// File is the path the config was read from ("" for built-in ones).
 	File string `yaml:"-"`
@@ -190,6 +191,13 @@ type Cluster struct {
 	Lease Duration `yaml:"lease"`
 }
 
+// Search configures the upkeep of the search index.
+type Search struct {
+	// Merge is when the daemon merges SQLite's full-text index into one
+	// segment, in short steps crawls go on between; "" never.
+	Merge string `yaml:"merge"`
+}
+
 // Mail configures delivery.
 type Mail struct {
 	Transport string `yaml:"transport"`
@@ -336,6 +344,7 @@ func defaults(file string) *Config {
 			SMTP:      SMTP{Port: 587, TLS: "starttls", Timeout: Duration(30 * time.Second)},
 		},
 		Cluster: Cluster{Lease: Duration(2 * time.Minute)},
+		Search:  Search{Merge: "30 4 * * *"},
 	}
 }
 

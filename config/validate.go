@@ -151,6 +151,9 @@ func (v *validator) validate(c *Config) {
 		v.at(p("log", "level"), "log level %q: want debug, info, warn or error", c.Log.Level)
 	}
 	v.cron(p("crawl", "schedule"), c.Crawl.Schedule)
+	if c.Search.Merge != "" {
+		v.cron(p("search", "merge"), c.Search.Merge)
+	}
 	if c.Crawl.Parallelism < 1 {
 		v.at(p("crawl", "parallelism"), "parallelism must be at least 1")
 	}

@@ -37,6 +37,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,6 +62,8 @@ type Store interface {
 	Register(ctx context.Context, p store.Process) error
 	Heartbeat(ctx context.Context, id string, now time.Time) error
 	Unregister(ctx context.Context, id string) error
+	SearchIndexSegments(ctx context.Context) (int, error)
+	OptimizeSearchIndex(ctx context.Context) error
 }
 
 // Crawler runs the crawl of an outlet due at a scheduled time:
@@ -98,6 +101,7 @@ type Daemon struct {
 
 	crawlSched  map[string]schedule.Schedule // by outlet id
 	digestSched schedule.Schedule
+	mergeSched  schedule.Schedule // nil: search.merge is ""
 
 	// caughtUp is closed, by crawlsCaughtUp, once the start-up catch-up
 	// has run the missed crawls: a scheduled digest due meanwhile waits
@@ -108,8 +112,7 @@ type Daemon struct {
 	// pages are the readers' pages, served beside the daemon's own.
 	pages http.Handler
 
-	jobsMu sync.Mutex
-	jobs   []*job // the timetable Run runs, for tests to see it idle
+	jobs []*job // the timetable Run runs, made once by New
 }
 
 // Options complete a Daemon; the zero value of each field is its default.
@@ -154,6 +157,12 @@ func New(cfg *config.Config, st Store, crawl Crawler, mail *delivery.Manager, o 
 	if d.digestSched, err = schedule.Parse(cfg.Digest.Schedule, cfg.Location); err != nil {
 		return nil, fmt.Errorf("daemon: digest.schedule: %w", err)
 	}
+	if cfg.Search.Merge != "" {
+		if d.mergeSched, err = schedule.Parse(cfg.Search.Merge, cfg.Location); err != nil {
+			return nil, fmt.Errorf("daemon: search.merge: %w", err)
+		}
+	}
+	d.jobs = d.timetable()
 	return d, nil
 }
 
@@ -183,11 +192,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	defer cancel()
 	var running sync.WaitGroup
 	start := d.clk.Now()
-	timetable := d.timetable()
-	d.jobsMu.Lock()
-	d.jobs = timetable
-	d.jobsMu.Unlock()
-	running.Go(func() { d.runSchedules(jobs, timetable, start, &running) })
+	running.Go(func() { d.runSchedules(jobs, d.jobs, start, &running) })
 	d.log.Info("scheduler started", "timezone", d.cfg.Location.String(), "outlets", len(d.cfg.Outlets),
 		"digest_schedule", d.cfg.Digest.Schedule)
 	// Counting the stored stories reads every clean view: it must not
@@ -250,7 +255,7 @@ type job struct {
 }
 
 // timetable lists the daemon's jobs: each outlet's crawl, the digest, the
-// outbox retries and the heartbeat.
+// outbox retries, the heartbeat and the search index's merge.
 func (d *Daemon) timetable() []*job {
 	var jobs []*job
 	for _, o := range d.cfg.Outlets {
@@ -263,7 +268,16 @@ func (d *Daemon) timetable() []*job {
 		&job{task: "outbox", sched: schedule.Every(outboxRetry), run: func(ctx context.Context, _ time.Time) { d.outboxJob(ctx) }, quiet: true},
 		&job{task: "heartbeat", sched: schedule.Every(d.lease / 3), run: func(ctx context.Context, _ time.Time) { d.heartbeat(ctx) }, quiet: true},
 	)
+	if d.mergeSched != nil {
+		jobs = append(jobs, &job{task: "search merge", sched: d.mergeSched, run: func(ctx context.Context, _ time.Time) { d.mergeJob(ctx) }})
+	}
 	return jobs
+}
+
+// job returns the job of the timetable with task.
+func (d *Daemon) job(task string) *job {
+	i := slices.IndexFunc(d.jobs, func(j *job) bool { return j.task == task })
+	return d.jobs[i]
 }
 
 // runSchedules sleeps on the clock until the next firing of any job, runs
@@ -283,7 +297,7 @@ func (d *Daemon) runSchedules(ctx context.Context, jobs []*job, from time.Time, 
 				first = i
 			}
 		}
-		if err := d.clk.Sleep(ctx, next[first].Sub(d.clk.Now())); err != nil {
+		if err := d.clk.SleepUntil(ctx, next[first]); err != nil {
 			return
 		}
 		now := d.clk.Now()
@@ -326,8 +340,18 @@ func (d *Daemon) catchUp(ctx context.Context, now time.Time) {
 		}
 		var crawls sync.WaitGroup
 		for _, id := range missed {
+			// The catch-up's crawl is a run of the outlet's job: a tick of
+			// its schedule meanwhile is skipped, not run beside it (the
+			// crawl lease lets its holder in again).
+			j := d.job("crawl " + id)
+			if !j.running.CompareAndSwap(false, true) {
+				continue // its schedule has just started it
+			}
 			d.log.Info("crawl missed while the daemon was down: running it now", "outlet", id)
-			crawls.Go(func() { d.recovered("crawl", func() { d.crawlJob(ctx, id, true) }, "outlet", id) })
+			crawls.Go(func() {
+				defer j.running.Store(false)
+				d.recovered("crawl", func() { d.crawlJob(ctx, id, true) }, "outlet", id)
+			})
 		}
 		crawls.Wait()
 	}()
@@ -467,6 +491,25 @@ func (d *Daemon) outboxJob(ctx context.Context) {
 		level = slog.LevelDebug
 	}
 	finished(ctx, log, level, err, "duration_s", seconds(elapsed), "sent", rep.Sent, "retry", rep.Retry, "failed", rep.Failed)
+}
+
+// mergeJob merges the search index into one segment, in steps that let
+// the crawls write between them (docs/search.md#merging-the-index). An
+// index of one segment, or none (PostgreSQL), is left alone.
+func (d *Daemon) mergeJob(ctx context.Context) {
+	log := d.log.With("task", "search merge")
+	before, err := d.store.SearchIndexSegments(ctx)
+	if err != nil || before <= 1 {
+		finished(ctx, log, slog.LevelDebug, err, "segments", before)
+		return
+	}
+	log.Info("job started", "segments", before)
+	start := d.clk.Now()
+	err = d.store.OptimizeSearchIndex(ctx)
+	elapsed := d.clk.Now().Sub(start)
+	d.m.duration.WithLabelValues("search merge", "").Observe(elapsed.Seconds())
+	after, cerr := d.store.SearchIndexSegments(ctx)
+	finished(ctx, log, slog.LevelInfo, errors.Join(err, cerr), "duration_s", seconds(elapsed), "segments_before", before, "segments", after)
 }
 
 // finished logs the end of a job at level, or as failed, or as cancelled

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime"
@@ -657,8 +658,6 @@ func TestRunOnTheClock(t *testing.T) {
 
 // idle reports whether no job of the daemon's is running.
 func idle(d *Daemon) bool {
-	d.jobsMu.Lock()
-	defer d.jobsMu.Unlock()
 	for _, j := range d.jobs {
 		if j.running.Load() {
 			return false
@@ -730,4 +729,127 @@ func TestOutletsCrawlSideBySide(t *testing.T) {
 	}
 	unhang()
 	<-done
+}
+
+// TestSearchMergeOnItsSchedule: at search.merge's time the daemon merges
+// a search index left in many segments into one, and says so; with
+// search.merge empty, it never does.
+func TestSearchMergeOnItsSchedule(t *testing.T) {
+	start := time.Date(2026, 12, 21, 4, 29, 0, 0, tehran)
+	for _, tc := range []struct {
+		name, yaml string
+		want       int // segments after 04:30
+	}{
+		{"on schedule", testConfig, 1},
+		{"never", testConfig + "search: {merge: \"\"}\n", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixtureOf(t, start, tc.yaml, nil)
+			ctx, cancel := context.WithCancel(t.Context())
+			done := make(chan error, 1)
+			go func() { done <- f.d.Run(ctx) }()
+			waitFor(t, "the start-up catch-up", func() bool {
+				return strings.Contains(f.logs.String(), `msg="job finished" task=catch-up`) && f.clk.Waiters() == 1 && idle(f.d)
+			})
+			// One transaction per article: a segment of the index each,
+			// until FTS5's automerge takes four of a level into one.
+			for i := range 15 {
+				a := &model.Article{URL: fmt.Sprintf("https://www.isna.ir/news/14050930%05d/", i), Outlet: "isna",
+					Title: fmt.Sprintf("خبر شماره %d درباره گاز", i), Published: start.Add(-time.Duration(i) * time.Hour), Raw: []string{"متن خبر"}}
+				if _, err := f.st.UpsertArticle(t.Context(), a, nil); err != nil {
+					t.Fatal(err)
+				}
+				if err := f.st.SaveDerived(t.Context(), []store.Derived{{ID: a.ID, Story: a.URL, Clean: model.Clean{Paragraphs: a.Raw}}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before, err := f.st.SearchIndexSegments(t.Context())
+			if err != nil || before < 2 {
+				t.Fatalf("%d segments, %v; want several before the merge", before, err)
+			}
+			f.clk.Set(start.Add(time.Minute))
+			waitFor(t, "the jobs due at 04:30", func() bool { return f.clk.Waiters() == 1 && idle(f.d) })
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run = %v, want nil after a stop", err)
+			}
+			after, err := f.st.SearchIndexSegments(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			merged := strings.Contains(f.logs.String(), fmt.Sprintf(`task="search merge" duration_s=0 segments_before=%d segments=1`, before))
+			if tc.want == 1 && (after != 1 || !merged) {
+				t.Errorf("%d segments after 04:30 (from %d), logged %v; want 1, logged", after, before, merged)
+			}
+			if tc.want == 0 && (after != before || strings.Contains(f.logs.String(), "search merge")) {
+				t.Errorf("%d segments after 04:30 (from %d) with search.merge empty; want them left", after, before)
+			}
+		})
+	}
+}
+
+// holdingCrawler holds each crawl of outlet until release is closed, and
+// counts how many of them run at once at most.
+type holdingCrawler struct {
+	Crawler
+	outlet  string
+	release chan struct{}
+	mu      *sync.Mutex
+	now, at *int // running, and the most at once
+}
+
+func (h holdingCrawler) CrawlDue(ctx context.Context, id string, due time.Time) (pipeline.CrawlReport, error) {
+	if id == h.outlet {
+		h.mu.Lock()
+		*h.now++
+		*h.at = max(*h.at, *h.now)
+		h.mu.Unlock()
+		defer func() {
+			h.mu.Lock()
+			*h.now--
+			h.mu.Unlock()
+		}()
+		select {
+		case <-h.release:
+		case <-ctx.Done():
+		}
+	}
+	return h.Crawler.CrawlDue(ctx, id, due)
+}
+
+// TestCatchUpCrawlIsTheJobsRun: a tick of an outlet's schedule while the
+// start-up catch-up still crawls it is skipped, with a warning, rather
+// than run beside it; the next tick runs.
+func TestCatchUpCrawlIsTheJobsRun(t *testing.T) {
+	start := time.Date(2026, 12, 21, 6, 25, 0, 0, tehran)
+	var mu sync.Mutex
+	var running, most int
+	release := make(chan struct{})
+	f := newFixtureOf(t, start, testConfig, func(c Crawler) Crawler {
+		return holdingCrawler{Crawler: c, outlet: "isna", release: release, mu: &mu, now: &running, at: &most}
+	})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- f.d.Run(ctx) }()
+	waitFor(t, "the catch-up's crawl of isna", func() bool { mu.Lock(); defer mu.Unlock(); return running == 1 })
+	f.clk.Set(start.Add(15 * time.Minute)) // 06:40, isna's next crawl
+	waitFor(t, "the 06:40 tick", func() bool {
+		return strings.Contains(f.logs.String(), `msg="skipped: the previous run of this job is still running" task="crawl isna"`)
+	})
+	close(release)
+	waitFor(t, "the catch-up", func() bool {
+		return strings.Contains(f.logs.String(), `msg="job finished" task=catch-up`) && f.clk.Waiters() == 1 && idle(f.d)
+	})
+	f.clk.Set(start.Add(35 * time.Minute)) // 07:00
+	waitFor(t, "the 07:00 jobs", func() bool { return f.clk.Waiters() == 1 && idle(f.d) })
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run = %v, want nil after a stop", err)
+	}
+	if most != 1 {
+		t.Errorf("%d crawls of isna ran at once, want 1", most)
+	}
+	if n := strings.Count(f.logs.String(), `task=crawl outlet=isna`); n < 2 {
+		t.Errorf("isna was crawled %d times, want the catch-up's then 07:00's:\n%s", n, f.logs.String())
+	}
 }

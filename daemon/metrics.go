@@ -92,7 +92,7 @@ func newMetrics() *metrics {
 		}, []string{"result"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "mediadigest_job_duration_seconds",
-			Help:    "Duration of scheduled jobs: task crawl (by outlet), digest or outbox.",
+			Help:    "Duration of scheduled jobs: task crawl (by outlet), digest, outbox or search merge.",
 			Buckets: []float64{0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1800},
 		}, []string{"task", "outlet"}),
 		stored: prometheus.NewGauge(prometheus.GaugeOpts{

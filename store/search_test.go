@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"mediadigest/internal/corpus"
 	"mediadigest/model"
 	"mediadigest/persian"
 )
@@ -328,5 +329,77 @@ func TestSearchQueryRefused(t *testing.T) {
 		if _, err := s.SearchMatches(t.Context(), q); err == nil {
 			t.Errorf("SearchMatches(%+v) ran", q)
 		}
+	}
+}
+
+// TestSearchIndexMerge: the index, left in many segments by articles
+// indexed one transaction at a time, merges into one in short steps;
+// articles saved between the steps are written meanwhile, and every
+// article is found as before.
+func TestSearchIndexMerge(t *testing.T) {
+	ctx := t.Context()
+	s, _ := openTest(t)
+	c := corpus.Generate(450, 1)
+	save := func(i int) int64 {
+		p := c.Text(i)
+		a := &model.Article{URL: p.URL, Outlet: p.Outlet, Title: p.Title, RawLead: p.Lead, Published: p.Published.UTC(), Raw: p.Expected}
+		if _, err := s.UpsertArticle(ctx, a, nil); err != nil {
+			t.Error(err)
+			return 0
+		}
+		if err := s.SaveDerived(ctx, []Derived{{ID: a.ID, Story: p.URL, Clean: model.Clean{Lead: p.Lead, Paragraphs: p.Expected}}}); err != nil {
+			t.Error(err)
+		}
+		return a.ID
+	}
+	findsItself := func(when string, from, to int, ids []int64) {
+		t.Helper()
+		for i := from; i < to; i++ {
+			var words []string // of the title, less its punctuation
+			for _, w := range strings.Fields(c.Text(i).Title) {
+				if len(persian.SearchWords(w)) > 0 {
+					words = append(words, w)
+				}
+			}
+			if got := found(t, s, strings.Join(words, " "), SearchQuery{}); !slices.Contains(got, ids[i]) {
+				t.Errorf("%s, article %d is not found by its title %q (found %v)", when, ids[i], c.Text(i).Title, got)
+			}
+		}
+	}
+	ids := make([]int64, c.Len())
+	for i := range 400 {
+		ids[i] = save(i)
+	}
+	before, err := s.SearchIndexSegments(ctx)
+	if err != nil || before < 2 {
+		t.Fatalf("%d segments, %v, after 400 transactions; want several", before, err)
+	}
+	findsItself("before the merge", 0, 400, ids)
+
+	merged := make(chan error, 1)
+	var steps int
+	go func() {
+		var err error
+		steps, err = s.mergeSearchIndex(ctx, 4)
+		merged <- err
+	}()
+	for i := 400; i < c.Len(); i++ {
+		ids[i] = save(i)
+	}
+	if err := <-merged; err != nil {
+		t.Fatal(err)
+	}
+	if steps < 2 {
+		t.Errorf("the merge took %d steps of 4 pages, want several", steps)
+	}
+	if err := s.OptimizeSearchIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.SearchIndexSegments(ctx); err != nil || n != 1 {
+		t.Errorf("%d segments, %v, after the merge (from %d); want 1", n, err, before)
+	}
+	findsItself("after the merge", 0, c.Len(), ids)
+	if steps, err := s.mergeSearchIndex(ctx, 4); err != nil || steps != 0 {
+		t.Errorf("merging a merged index took %d steps, %v; want none", steps, err)
 	}
 }

@@ -140,8 +140,9 @@ func isASCIIName(s string) bool {
 
 // maintainIndex rebuilds the search index from the stored derived views
 // (rebuild), or merges it into one segment: what makes searches on a
-// large SQLite store fastest (BENCHMARKS.md, §9). Both hold the store's
-// write lock while they run (docs/search.md).
+// large SQLite store fastest (BENCHMARKS.md, §9). The merge goes in short
+// steps that a running daemon's crawls write between; the rebuild holds
+// the store's write lock a batch of articles at a time (docs/search.md).
 func maintainIndex(ctx context.Context, w io.Writer, cfg *config.Config, rebuild bool) error {
 	st, err := store.Open(ctx, cfg.Store)
 	if err != nil {
@@ -150,10 +151,14 @@ func maintainIndex(ctx context.Context, w io.Writer, cfg *config.Config, rebuild
 	defer st.Close()
 	t := time.Now()
 	if !rebuild {
+		before, err := st.SearchIndexSegments(ctx)
+		if err != nil {
+			return err
+		}
 		if err := st.OptimizeSearchIndex(ctx); err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "search index of %s merged into one segment in %s\n", st, time.Since(t).Round(time.Millisecond))
+		fmt.Fprintf(w, "search index of %s merged: %d segment(s) into one in %s\n", st, before, time.Since(t).Round(time.Millisecond))
 		return nil
 	}
 	n, err := st.RebuildSearchIndex(ctx)
