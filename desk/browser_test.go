@@ -18,9 +18,9 @@ import (
 // scrolling. With $MEDIADIGEST_SCREENSHOTS set (scripts/screenshot-desk),
 // each page is saved at 375 and 1280 px.
 func TestDeskInBrowser(t *testing.T) {
-	tab := browsertest.Start(t)
 	f := sqliteFixture(t)
 	petrol := f.article(t, petrolCopy)
+	tab := browsertest.Start(t) // its time (browsertest.Timeout) starts now
 	signInBrowser(t, tab, f)
 	fits(t, tab, "today")
 
@@ -99,9 +99,9 @@ func fits(t *testing.T, tab context.Context, name string) {
 // and sees Eghtesad24's changes; a query matching more than a page is
 // paged through with the page's links. The page fits a phone.
 func TestSearchInBrowser(t *testing.T) {
-	tab := browsertest.Start(t)
 	f := sqliteFixture(t)
 	petrol := f.article(t, petrolCopy)
+	tab := browsertest.Start(t) // its time (browsertest.Timeout) starts now
 	signInBrowser(t, tab, f)
 	if err := chromedp.Do(tab, chromedp.Click(`nav a[href="/search"]`), chromedp.WaitVisible(`form.search input[name="q"]`),
 		chromedp.SendKeys(`form.search input[name="q"]`, "کارتهای سوخت"),

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -127,7 +126,7 @@ func (p *Pipeline) Reprocess(ctx context.Context, id string) (int, error) {
 					a.Published, a.DateGuessed = old.Published, old.DateGuessed
 				}
 			} else if a.Published.IsZero() {
-				a.Published, a.DateGuessed = time.Now().UTC(), true
+				a.Published, a.DateGuessed = p.clk.Now().UTC(), true
 			}
 			a.URL, a.Outlet = url, oid
 			if _, err := p.store.UpsertArticle(ctx, &a, keys(a.Raw)); err != nil {

@@ -178,7 +178,6 @@ func TestServeOneClickUnsubscribe(t *testing.T) {
 // digest, as the mail server gets it, lack that topic, while the other
 // subscriber's still has it.
 func TestPreferencesInBrowser(t *testing.T) {
-	tab := browsertest.Start(t)
 	f := newServeFixture(t)
 	f.publicPages(t)
 	db := filepath.Join(f.dir, "mediadigest.db")
@@ -194,6 +193,9 @@ func TestPreferencesInBrowser(t *testing.T) {
 	prefs := onDaemon(t, d, match[1])
 	unsub := regexp.MustCompile(`لغو اشتراک: (\S+)`).FindStringSubmatch(text)
 
+	// The browser's time (browsertest.Timeout) starts once the daemon
+	// has crawled.
+	tab := browsertest.Start(t)
 	energy := `#topics-form input[value="energy"]`
 	if err := chromedp.Do(tab, chromedp.Navigate(prefs), chromedp.WaitVisible(energy)); err != nil {
 		t.Fatal(err)
