@@ -238,6 +238,8 @@ func TestCronRanges(t *testing.T) {
 		{"with a time zone", base + "crawl:\n  schedule: \"CRON_TZ=Asia/Tehran */90 * * * *\"\n", `minute "*/90": step 90`},
 		{"names and lists", base + "digest:\n  schedule: \"0 7,19 1-15/2 jan-jun mon-fri\"\n", ""},
 		{"descriptor", base + "crawl:\n  schedule: \"@every 15m\"\n", ""},
+		{"search merge", base + "search:\n  merge: \"30 25 * * *\"\n", `x.yaml:13: bad cron schedule "30 25 * * *": hour "25": 25 is outside 0-23`},
+		{"search merge never", base + "search:\n  merge: \"\"\n", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
