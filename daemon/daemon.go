@@ -63,13 +63,13 @@ type Store interface {
 	Heartbeat(ctx context.Context, id string, now time.Time) error
 	Unregister(ctx context.Context, id string) error
 	SearchIndexSegments(ctx context.Context) (int, error)
-	OptimizeSearchIndex(ctx context.Context) error
 }
 
-// Crawler runs the crawl of an outlet due at a scheduled time:
-// *pipeline.Pipeline.
+// Crawler runs the crawl of an outlet due at a scheduled time, and merges
+// the search index its passes write: *pipeline.Pipeline.
 type Crawler interface {
 	CrawlDue(ctx context.Context, id string, due time.Time) (pipeline.CrawlReport, error)
+	MergeSearchIndex(ctx context.Context) error
 }
 
 const (
@@ -494,8 +494,9 @@ func (d *Daemon) outboxJob(ctx context.Context) {
 }
 
 // mergeJob merges the search index into one segment, in steps that let
-// the crawls write between them (docs/search.md#merging-the-index). An
-// index of one segment, or none (PostgreSQL), is left alone.
+// the crawls write between them; the passes over the derived views wait
+// for it (docs/search.md#merging-the-index). An index of one segment, or
+// none (PostgreSQL), is left alone.
 func (d *Daemon) mergeJob(ctx context.Context) {
 	log := d.log.With("task", "search merge")
 	before, err := d.store.SearchIndexSegments(ctx)
@@ -505,7 +506,7 @@ func (d *Daemon) mergeJob(ctx context.Context) {
 	}
 	log.Info("job started", "segments", before)
 	start := d.clk.Now()
-	err = d.store.OptimizeSearchIndex(ctx)
+	err = d.crawl.MergeSearchIndex(ctx)
 	elapsed := d.clk.Now().Sub(start)
 	d.m.duration.WithLabelValues("search merge", "").Observe(elapsed.Seconds())
 	after, cerr := d.store.SearchIndexSegments(ctx)

@@ -38,6 +38,16 @@ type ProcessReport struct {
 // last pass. Processes on a SQLite file share one clock.
 const clockSkew = time.Minute
 
+// MergeSearchIndex merges the store's search index into one segment
+// (store.OptimizeSearchIndex) while no pass over the derived views runs
+// in this process: a pass indexing meanwhile would add a segment, and
+// FTS5 would start its merge over with it (docs/search.md#merging-the-index).
+func (p *Pipeline) MergeSearchIndex(ctx context.Context) error {
+	p.derived.mu.Lock()
+	defer p.derived.mu.Unlock()
+	return p.store.OptimizeSearchIndex(ctx)
+}
+
 // Process recomputes what is derived from the raw articles: learned promo
 // lines per outlet, every article's clean view, stories and topics. It is
 // a pure function of the stored raw articles, so running it again changes

@@ -141,8 +141,8 @@ func isASCIIName(s string) bool {
 // maintainIndex rebuilds the search index from the stored derived views
 // (rebuild), or merges it into one segment: what makes searches on a
 // large SQLite store fastest (BENCHMARKS.md, §9). The merge goes in short
-// steps that a running daemon's crawls write between; the rebuild holds
-// the store's write lock a batch of articles at a time (docs/search.md).
+// steps other writers go between; the rebuild holds the store's write
+// lock a batch of articles at a time (docs/search.md).
 func maintainIndex(ctx context.Context, w io.Writer, cfg *config.Config, rebuild bool) error {
 	st, err := store.Open(ctx, cfg.Store)
 	if err != nil {
