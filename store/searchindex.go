@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"maps"
 	"runtime"
 	"slices"
 	"strconv"
@@ -351,92 +350,6 @@ func (ix *sqliteIndexer) int64Pairs(ctx context.Context, query string, ids []int
 
 func (ix *sqliteIndexer) close() error { return nil }
 
-// postgresIndexer writes search_docs, with the tsvector built here.
-type postgresIndexer struct {
-	upsert *sql.Stmt
-}
-
-func newPostgresIndexer(ctx context.Context, tx *tx) (*postgresIndexer, error) {
-	st, err := tx.PrepareContext(ctx, `INSERT INTO search_docs (article_id, doc, story, hash, tsv, title, lead)
-		VALUES (?, ?, ?, ?, CAST(? AS tsvector), ?, ?)
-		ON CONFLICT (article_id) DO UPDATE SET doc = excluded.doc, story = excluded.story, hash = excluded.hash,
-			tsv = excluded.tsv, title = excluded.title, lead = excluded.lead
-		WHERE search_docs.hash <> excluded.hash OR ?`)
-	if err != nil {
-		return nil, fmt.Errorf("prepare search index writes: %w", err)
-	}
-	return &postgresIndexer{upsert: st}, nil
-}
-
-func (ix *postgresIndexer) put(ctx context.Context, e *searchEntry, force bool) error {
-	if _, err := ix.upsert.ExecContext(ctx, e.article, e.key, e.story, e.hash, tsvector(e), e.title, e.lead, force); err != nil {
-		return fmt.Errorf("index article %d: %w", e.article, err)
-	}
-	return nil
-}
-
-func (ix *postgresIndexer) flush(context.Context) error { return nil }
-
-func (ix *postgresIndexer) close() error { return ix.upsert.Close() }
-
-// PostgreSQL's limits on a tsvector.
-const (
-	maxPosition     = 16383
-	maxPositions    = 256 // of one lexeme
-	maxTsvectorSize = 512 << 10
-)
-
-// tsvector returns e as the text of a PostgreSQL tsvector: each word with
-// its positions and weight (A title, B lead, D paragraphs), the columns one
-// position apart so that no phrase spans two of them, and the meta tokens
-// without positions.
-func tsvector(e *searchEntry) string {
-	positions := map[string][]string{}
-	size := 0
-	pos := 0
-	for i, col := range []string{e.title, e.lead, e.body} {
-		weight := [...]string{"A", "B", ""}[i]
-		pos++ // the gap between columns
-		for w := range strings.SplitSeq(col, " ") {
-			if w == "" {
-				continue
-			}
-			pos++
-			if pos > maxPosition {
-				break
-			}
-			ps, seen := positions[w]
-			if !seen {
-				if size += len(w) + 8; size > maxTsvectorSize {
-					continue
-				}
-			}
-			if len(ps) < maxPositions {
-				positions[w] = append(ps, strconv.Itoa(pos)+weight)
-			}
-		}
-	}
-	var b strings.Builder
-	for _, w := range slices.Sorted(maps.Keys(positions)) {
-		b.WriteString(lexeme(w))
-		b.WriteByte(':')
-		b.WriteString(strings.Join(positions[w], ","))
-		b.WriteByte(' ')
-	}
-	for _, m := range e.meta(tsMeta) {
-		b.WriteString(lexeme(m))
-		b.WriteByte(' ')
-	}
-	return strings.TrimSuffix(b.String(), " ")
-}
-
-// lexeme quotes a word for a tsvector or tsquery literal. Words of the
-// search form hold neither quotes nor backslashes; escaping them anyway
-// keeps a literal from ever being read other than as one word.
-func lexeme(w string) string {
-	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `''`).Replace(w) + "'"
-}
-
 // indexArticles (re)writes the index entries of the stored articles ids
 // that have a derived view, and removes those of the ones without.
 func indexArticles(ctx context.Context, tx *tx, ix indexer, force bool, ids []int64) error {
@@ -557,80 +470,6 @@ func (s *Store) RebuildSearchIndex(ctx context.Context) (int, error) {
 	}
 	if err != nil {
 		return n, fmt.Errorf("store: rebuild the search index of %s: %w", s.path, err)
-	}
-	return n, nil
-}
-
-// mergeStep is how many pages of the full-text index (about 4 KB each)
-// one step of OptimizeSearchIndex writes. A step holds the store's write
-// lock for a fraction of a second on a store of a million articles, so
-// crawls and the desk go on while the index is merged (docs/search.md).
-const mergeStep = 2000
-
-// OptimizeSearchIndex merges SQLite's full-text index into one segment,
-// which makes searches faster once many articles were indexed (a backfill,
-// a rebuild, months of crawls). It works in steps of one short
-// transaction each, FTS5's incremental merge, and stops when a step finds
-// nothing left to merge, or when ctx ends: the merge done so far is kept,
-// and the next call goes on from there. PostgreSQL maintains its index
-// itself: there it does nothing.
-func (s *Store) OptimizeSearchIndex(ctx context.Context) error {
-	_, err := s.mergeSearchIndex(ctx, mergeStep)
-	return err
-}
-
-// mergeSearchIndex merges the index in steps of pages pages, and returns
-// how many steps merged something.
-func (s *Store) mergeSearchIndex(ctx context.Context, pages int) (int, error) {
-	if s.d.name == postgresDialect.name {
-		return 0, nil
-	}
-	for steps := 0; ; steps++ {
-		var worked bool
-		err := s.inTx(ctx, func(t *tx) error {
-			var err error
-			worked, err = mergeSearchStep(ctx, t, pages)
-			return err
-		})
-		if err != nil {
-			return steps, fmt.Errorf("store: merge the search index of %s: %w", s.path, err)
-		}
-		if !worked {
-			return steps, nil
-		}
-	}
-}
-
-// mergeSearchStep runs one step of FTS5's incremental merge in t, writing
-// about pages pages, and reports whether it merged anything. A negative page count treats every
-// segment as one level, so the steps end with a single segment; a step
-// with nothing to merge changes fewer than two rows (FTS5's documented
-// test, by sqlite3_total_changes, here total_changes() on t's connection).
-func mergeSearchStep(ctx context.Context, t *tx, pages int) (bool, error) {
-	var before, after int64
-	if err := t.QueryRowContext(ctx, "SELECT total_changes()").Scan(&before); err != nil {
-		return false, err
-	}
-	if _, err := t.ExecContext(ctx, "INSERT INTO search_fts (search_fts, rank) VALUES ('merge', ?)", -pages); err != nil {
-		return false, err
-	}
-	if err := t.QueryRowContext(ctx, "SELECT total_changes()").Scan(&after); err != nil {
-		return false, err
-	}
-	return after-before >= 2, nil
-}
-
-// SearchIndexSegments returns how many segments SQLite's full-text index
-// is made of: one when merged, more as articles are indexed, and each
-// segment is read by every search. 0 on PostgreSQL.
-func (s *Store) SearchIndexSegments(ctx context.Context) (int, error) {
-	if s.d.name == postgresDialect.name {
-		return 0, nil
-	}
-	var n int
-	// Every segment has an entry in the table of its leaves' first terms.
-	if err := s.r.QueryRowContext(ctx, "SELECT count(DISTINCT segid) FROM search_fts_idx").Scan(&n); err != nil {
-		return 0, fmt.Errorf("store: count the search index's segments in %s: %w", s.path, err)
 	}
 	return n, nil
 }
