@@ -227,7 +227,7 @@ func TestFetchRefusesHostileBodies(t *testing.T) {
 			var before, after runtime.MemStats
 			runtime.GC()
 			runtime.ReadMemStats(&before)
-			_, err := New(hostileOptions(30 * time.Second)).Fetch(t.Context(), s.outlet(), s.srv.URL+"/news/1")
+			_, err := New(hostileOptions(30*time.Second)).Fetch(t.Context(), s.outlet(), s.srv.URL+"/news/1")
 			runtime.ReadMemStats(&after)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Fetch: %v, want an error saying %q", err, tt.want)
