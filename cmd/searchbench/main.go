@@ -12,7 +12,8 @@
 // again without filling it (a store with fewer articles is completed);
 // with -optimize, after merging its index into one segment as the
 // daemon's search merge does (merge.go: how long, and how long a writer
-// beside it waits). With -peer it times the same
+// beside it waits); with -day as well, once a day of crawls has added
+// its articles after the merge, as the store is between two merges. With -peer it times the same
 // queries on SQLite FTS5 ranked by its bm25, over the same index (peer.go).
 package main
 
@@ -51,6 +52,7 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to `FILE`")
 	orders := flag.String("order", "newest,relevance", "the orders to measure, newest and/or relevance")
 	withPeer := flag.Bool("peer", false, "measure the peer too: FTS5 ranked by bm25 over the same index")
+	day := flag.Bool("day", false, "after -optimize, add a day of articles as the crawls would, a few a transaction, before measuring")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -63,7 +65,7 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	b := bench{n: *n, seed: *seed, dir: *dir, perClass: *perClass, runs: *runs, optimize: *optimize, orders: strings.Split(*orders, ","), peer: *withPeer,
+	b := bench{n: *n, seed: *seed, dir: *dir, perClass: *perClass, runs: *runs, optimize: *optimize, day: *day, orders: strings.Split(*orders, ","), peer: *withPeer,
 		log: slog.New(slog.NewTextHandler(os.Stderr, nil))}
 	if err := b.run(context.Background(), os.Stdout); err != nil {
 		pprof.StopCPUProfile()
@@ -79,6 +81,7 @@ type bench struct {
 	perClass int
 	runs     int
 	optimize bool
+	day      bool
 	orders   []string
 	peer     bool
 	log      *slog.Logger
@@ -105,6 +108,11 @@ func (b bench) run(ctx context.Context, w io.Writer) error {
 	}
 	if b.optimize {
 		if err := mergeIndex(ctx, w, st, path); err != nil {
+			return err
+		}
+	}
+	if b.day {
+		if err := b.crawlDay(ctx, w, st); err != nil {
 			return err
 		}
 	}
@@ -172,8 +180,7 @@ func (b bench) fill(ctx context.Context, w io.Writer, st *store.Store, c *corpus
 			if _, err := st.UpsertArticle(ctx, a, nil); err != nil {
 				return err
 			}
-			derived = append(derived, store.Derived{ID: a.ID, Story: storyOf(p), Topics: topicsOf(p.Index),
-				Clean: model.Clean{Lead: persian.Display(p.Lead), Paragraphs: display(p.Expected)}})
+			derived = append(derived, derivedOf(a.ID, p))
 		}
 		upsert += time.Since(t)
 		t = time.Now()
@@ -215,6 +222,13 @@ func generate(c *corpus.Corpus, from, to int) <-chan corpus.Page {
 		}
 	}()
 	return out
+}
+
+// derivedOf is the derived view a pass would save for page p, stored as
+// article id.
+func derivedOf(id int64, p corpus.Page) store.Derived {
+	return store.Derived{ID: id, Story: storyOf(p), Topics: topicsOf(p.Index),
+		Clean: model.Clean{Lead: persian.Display(p.Lead), Paragraphs: display(p.Expected)}}
 }
 
 func display(ps []string) []string {
