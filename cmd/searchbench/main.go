@@ -171,16 +171,10 @@ func (b bench) fill(ctx context.Context, w io.Writer, st *store.Store, c *corpus
 	var upsert, derive time.Duration
 	pages := generate(c, have, b.n)
 	for i := have; i < b.n; i += batch {
-		var derived []store.Derived
 		t := time.Now()
-		for range min(batch, b.n-i) {
-			p := <-pages
-			a := &model.Article{URL: p.URL, Outlet: p.Outlet, Title: p.Title, RawLead: p.Lead, Published: p.Published.UTC(),
-				FirstSeen: p.Published.UTC(), Raw: p.Expected}
-			if _, err := st.UpsertArticle(ctx, a, nil); err != nil {
-				return err
-			}
-			derived = append(derived, derivedOf(a.ID, p))
+		derived, err := storeArticles(ctx, st, pages, min(batch, b.n-i))
+		if err != nil {
+			return err
 		}
 		upsert += time.Since(t)
 		t = time.Now()
@@ -224,11 +218,21 @@ func generate(c *corpus.Corpus, from, to int) <-chan corpus.Page {
 	return out
 }
 
-// derivedOf is the derived view a pass would save for page p, stored as
-// article id.
-func derivedOf(id int64, p corpus.Page) store.Derived {
-	return store.Derived{ID: id, Story: storyOf(p), Topics: topicsOf(p.Index),
-		Clean: model.Clean{Lead: persian.Display(p.Lead), Paragraphs: display(p.Expected)}}
+// storeArticles stores the next n pages as a crawl stores articles, and
+// returns the derived views a pass would save for them.
+func storeArticles(ctx context.Context, st *store.Store, pages <-chan corpus.Page, n int) ([]store.Derived, error) {
+	derived := make([]store.Derived, 0, n)
+	for range n {
+		p := <-pages
+		a := &model.Article{URL: p.URL, Outlet: p.Outlet, Title: p.Title, RawLead: p.Lead, Published: p.Published.UTC(),
+			FirstSeen: p.Published.UTC(), Raw: p.Expected}
+		if _, err := st.UpsertArticle(ctx, a, nil); err != nil {
+			return nil, err
+		}
+		derived = append(derived, store.Derived{ID: a.ID, Story: storyOf(p), Topics: topicsOf(p.Index),
+			Clean: model.Clean{Lead: persian.Display(p.Lead), Paragraphs: display(p.Expected)}})
+	}
+	return derived, nil
 }
 
 func display(ps []string) []string {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"mediadigest/internal/corpus"
-	"mediadigest/model"
 	"mediadigest/store"
 )
 
@@ -93,15 +92,9 @@ func (b bench) crawlDay(ctx context.Context, w io.Writer, st *store.Store) error
 	pages := generate(c, have, c.Len())
 	t := time.Now()
 	for i := have; i < c.Len(); i += perPass {
-		var derived []store.Derived
-		for range min(perPass, c.Len()-i) {
-			p := <-pages
-			a := &model.Article{URL: p.URL, Outlet: p.Outlet, Title: p.Title, RawLead: p.Lead, Published: p.Published.UTC(),
-				FirstSeen: p.Published.UTC(), Raw: p.Expected}
-			if _, err := st.UpsertArticle(ctx, a, nil); err != nil {
-				return err
-			}
-			derived = append(derived, derivedOf(a.ID, p))
+		derived, err := storeArticles(ctx, st, pages, min(perPass, c.Len()-i))
+		if err != nil {
+			return err
 		}
 		if err := st.SaveDerived(ctx, derived); err != nil {
 			return err
