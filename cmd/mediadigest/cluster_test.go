@@ -119,7 +119,7 @@ func TestClusterSharesTheWork(t *testing.T) {
 	}
 	crawlers := 0
 	for _, p := range procs {
-		if bytes.Contains(p.log.Bytes(), []byte(`"msg":"job finished","task":"crawl"`)) {
+		if strings.Contains(p.log.String(), `"msg":"job finished","task":"crawl"`) {
 			crawlers++
 		}
 	}

@@ -474,7 +474,26 @@ type serveProc struct {
 	cmd  *exec.Cmd
 	addr string // of its HTTP server
 	done chan struct{}
-	log  *bytes.Buffer // its stderr, complete once done is closed
+	log  *logBuffer // its stderr, complete once done is closed
+}
+
+// logBuffer is a daemon's stderr as read so far: safe to read while the
+// daemon writes.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // startServe starts the daemon on the clock and waits until it serves
@@ -490,7 +509,7 @@ func startServe(t *testing.T, config string, clk fileClock) *serveProc {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &serveProc{cmd: cmd, done: make(chan struct{}), log: &bytes.Buffer{}}
+	p := &serveProc{cmd: cmd, done: make(chan struct{}), log: &logBuffer{}}
 	addr := make(chan string, 1)
 	go func() {
 		defer close(p.done)
