@@ -18,6 +18,7 @@ func TestLink(t *testing.T) {
 		err  string // in stderr
 	}{
 		{"where serve listens", []string{"link", "-config", withSecret, "a@example.com"}, 0, "http://127.0.0.1:8181/login?t=v1.", "valid for 24h0m0s"},
+		{"where serve -listen listens", []string{"link", "-config", withSecret, "-listen", "127.0.0.1:9191", "a@example.com"}, 0, "http://127.0.0.1:9191/login?t=v1.", ""},
 		{"under the public URL", []string{"link", "-config", public, "A@EXAMPLE.COM"}, 0, "https://news.example.com/login?t=v1.", ""},
 		{"not a subscriber", []string{"link", "-config", withSecret, "x@example.com"}, 2, "", "not a configured subscriber"},
 		{"no secret", []string{"link", "-config", noSecret, "a@example.com"}, 2, "", "set http.secret_env"},

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -31,6 +32,7 @@ func pages(a *app) (http.Handler, error) {
 }
 
 func linkCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+	listen := fs.String("listen", "", "without http.public_url, link to serve's `ADDR` (as serve -listen) instead of http.listen")
 	return func(ctx context.Context, args []string) error {
 		if len(args) != 1 {
 			return usagef("want one subscriber EMAIL")
@@ -49,7 +51,7 @@ func linkCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		}
 		if !a.site.Public() {
 			// Without http.public_url the desk is where serve listens.
-			link = "http://" + a.cfg.HTTP.Listen + link
+			link = "http://" + cmp.Or(*listen, a.cfg.HTTP.Listen) + link
 		}
 		fmt.Fprintln(e.stdout, link)
 		fmt.Fprintf(e.stderr, "valid for %s; it opens a session of %s on the desk\n", a.cfg.HTTP.LoginTTL.D(), strings.TrimSpace(args[0]))
