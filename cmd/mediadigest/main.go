@@ -55,7 +55,7 @@ var commands = []command{
 	{"outbox", "[-state S] [-n N] [-retry ID]", "list digests queued, sent or failed; retry one", outboxCmd},
 	{"status", "[-json]", "print outlet health and outbox counts from the store", statusCmd},
 	{"serve", "[-listen ADDR]", "run the scheduler daemon", serveCmd},
-	{"link", "EMAIL [-listen ADDR]", "print a subscriber's sign-in link to the desk", linkCmd},
+	{"link", "[-listen ADDR] EMAIL", "print a subscriber's sign-in link to the desk", linkCmd},
 	{"subscribers", subscribersUsage, "list subscribers with their state; pause, resume, unsubscribe or re-subscribe one", subscribersCmd},
 	{"migrate", "-from sqlite:FILE -to postgres://… [-force]", "copy a store into another, e.g. SQLite into PostgreSQL", migrateCmd},
 }

@@ -34,6 +34,9 @@ func pages(a *app) (http.Handler, error) {
 func linkCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 	listen := fs.String("listen", "", "without http.public_url, link to serve's `ADDR` (as serve -listen) instead of http.listen")
 	return func(ctx context.Context, args []string) error {
+		if len(args) > 1 && strings.HasPrefix(args[1], "-") {
+			return usagef("flags go before EMAIL: link %s %s", strings.Join(args[1:], " "), args[0])
+		}
 		if len(args) != 1 {
 			return usagef("want one subscriber EMAIL")
 		}
