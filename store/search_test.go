@@ -380,7 +380,7 @@ func TestSearchIndexMerge(t *testing.T) {
 	var steps int
 	go func() {
 		var err error
-		steps, err = s.mergeSearchIndex(ctx, 16)
+		steps, err = s.mergeSearchIndex(ctx, 16, 0)
 		merged <- err
 	}()
 	for i := 200; i < c.Len(); i++ {
@@ -400,7 +400,7 @@ func TestSearchIndexMerge(t *testing.T) {
 	}
 	findsItself("after the merge", 0, 200, ids)
 	findsItself("saved during the merge, after it", 200, c.Len(), ids)
-	if steps, err := s.mergeSearchIndex(ctx, 16); err != nil || steps != 0 {
+	if steps, err := s.mergeSearchIndex(ctx, 16, 0); err != nil || steps != 0 {
 		t.Errorf("merging a merged index took %d steps, %v; want none", steps, err)
 	}
 }

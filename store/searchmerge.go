@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // mergeStep is how many pages of the full-text index (about 4 KB each)
@@ -11,6 +12,14 @@ import (
 // other writes go on while the index is merged
 // (docs/search.md#merging-the-index).
 const mergeStep = 2000
+
+// mergePause is how long OptimizeSearchIndex leaves the write lock free
+// between two steps. A writer waiting for the lock retries every 100 ms
+// once it has waited a while (SQLite's busy handler): without the pause
+// the next step took the lock first, step after step, and a writer beside
+// the merge of a million articles waited up to 3.8 s, near the store's
+// 5 s busy timeout (BENCHMARKS.md, §9).
+const mergePause = 100 * time.Millisecond
 
 // OptimizeSearchIndex merges SQLite's full-text index into one segment,
 // which makes searches faster once many articles were indexed (a backfill,
@@ -22,17 +31,26 @@ const mergeStep = 2000
 // (pipeline.MergeSearchIndex). PostgreSQL maintains its index
 // itself: there it does nothing.
 func (s *Store) OptimizeSearchIndex(ctx context.Context) error {
-	_, err := s.mergeSearchIndex(ctx, mergeStep)
+	_, err := s.mergeSearchIndex(ctx, mergeStep, mergePause)
 	return err
 }
 
-// mergeSearchIndex merges the index in steps of pages pages, and returns
-// how many steps merged something.
-func (s *Store) mergeSearchIndex(ctx context.Context, pages int) (int, error) {
+// mergeSearchIndex merges the index in steps of pages pages, pause apart,
+// and returns how many steps merged something.
+func (s *Store) mergeSearchIndex(ctx context.Context, pages int, pause time.Duration) (int, error) {
 	if s.d.name == postgresDialect.name {
 		return 0, nil
 	}
 	for steps := 0; ; steps++ {
+		if steps > 0 && pause > 0 {
+			t := time.NewTimer(pause)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return steps, fmt.Errorf("store: merge the search index of %s: %w", s.path, ctx.Err())
+			case <-t.C:
+			}
+		}
 		var worked bool
 		err := s.inTx(ctx, func(t *tx) error {
 			var err error
@@ -49,8 +67,9 @@ func (s *Store) mergeSearchIndex(ctx context.Context, pages int) (int, error) {
 }
 
 // mergeSearchStep runs one step of FTS5's incremental merge in t, writing
-// about pages pages, and reports whether it merged anything. A negative page count treats every
-// segment as one level, so the steps end with a single segment; a step
+// about pages pages, and reports whether it merged anything. A negative
+// page count treats every segment as one level, so the steps end with a
+// single segment; a step
 // with nothing to merge changes fewer than two rows (FTS5's documented
 // test, by sqlite3_total_changes, here total_changes() on t's connection).
 func mergeSearchStep(ctx context.Context, t *tx, pages int) (bool, error) {
