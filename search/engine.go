@@ -219,6 +219,7 @@ type found struct {
 func (e *Engine) stories(ctx context.Context, sq store.SearchQuery) (*found, error) {
 	f := &found{}
 	byKey := map[string]*story{}
+	rank := newRanker(sq.Include)
 	for {
 		ms, err := e.idx.SearchMatches(ctx, sq)
 		if err != nil {
@@ -231,7 +232,7 @@ func (e *Engine) stories(ctx context.Context, sq store.SearchQuery) (*found, err
 			}
 			t := 0
 			if sq.Heads {
-				t = tier(sq.Include, m)
+				t = rank.tier(m)
 			}
 			if s := byKey[key]; s != nil {
 				if t > s.tier {
@@ -254,28 +255,63 @@ func (e *Engine) stories(ctx context.Context, sq store.SearchQuery) (*found, err
 	}
 }
 
-// tier is the relevance of a match: 2 when its title holds every term, 1
-// when its lead does, else 0. FTS5's bm25 would count the articles
-// holding each term over the whole index for every search: hundreds of
-// milliseconds for a common word in a million articles (docs/search.md).
-func tier(terms []store.SearchTerm, m store.SearchMatch) int {
+// ranker ranks a match by where every term of its query is: 2 all in the
+// title, 1 all in the lead, 0 elsewhere. FTS5's bm25 would count the
+// articles holding each term over the whole index for every search:
+// hundreds of milliseconds for a common word in a million articles
+// (docs/search.md). The heads are search forms, words one space apart, so
+// a phrase is found as a substring at word bounds, without splitting the
+// heads into words for each of the ~1,000 matches a query walks.
+type ranker [][]string // per term, its alternatives, their words joined by spaces
+
+func newRanker(terms []store.SearchTerm) ranker {
+	r := make(ranker, len(terms))
+	for i, t := range terms {
+		for _, p := range t {
+			r[i] = append(r[i], strings.Join(p, " "))
+		}
+	}
+	return r
+}
+
+func (r ranker) tier(m store.SearchMatch) int {
 	switch {
-	case holdsAll(strings.Fields(m.Title), terms):
+	case r.allIn(m.Title):
 		return 2
-	case holdsAll(strings.Fields(m.Lead), terms):
+	case r.allIn(m.Lead):
 		return 1
 	}
 	return 0
 }
 
-// holdsAll reports whether words hold a phrase of every term.
-func holdsAll(words []string, terms []store.SearchTerm) bool {
-	for _, t := range terms {
-		if !slices.ContainsFunc(t, func(p []string) bool { return len(occurrences(words, p)) > 0 }) {
+// allIn reports whether text holds an alternative of every term.
+func (r ranker) allIn(text string) bool {
+	for _, alts := range r {
+		if !slices.ContainsFunc(alts, func(p string) bool { return hasRun(text, p) }) {
 			return false
 		}
 	}
 	return true
+}
+
+// hasRun reports whether text, words one space apart, holds phrase, words
+// one space apart, as whole words.
+func hasRun(text, phrase string) bool {
+	if phrase == "" {
+		return false
+	}
+	for from := 0; ; {
+		i := strings.Index(text[from:], phrase)
+		if i < 0 {
+			return false
+		}
+		i += from
+		end := i + len(phrase)
+		if (i == 0 || text[i-1] == ' ') && (end == len(text) || text[end] == ' ') {
+			return true
+		}
+		from = i + 1
+	}
 }
 
 // hits builds the hits of a page of stories: their articles, which of

@@ -350,3 +350,42 @@ func FuzzSearch(f *testing.F) {
 		}
 	})
 }
+
+// TestRankerTier: every term must be in the title (2) or the lead (1) as
+// whole words, a phrase as a run of them; any alternative of a term does.
+func TestRankerTier(t *testing.T) {
+	term := func(alts ...string) store.SearchTerm {
+		var st store.SearchTerm
+		for _, a := range alts {
+			st = append(st, strings.Fields(a))
+		}
+		return st
+	}
+	tests := []struct {
+		name  string
+		terms []store.SearchTerm
+		title string
+		lead  string
+		want  int
+	}{
+		{"word in the title", []store.SearchTerm{term("نفت")}, "قیمت نفت برنت", "", 2},
+		{"word in the lead", []store.SearchTerm{term("نفت")}, "قیمت برنت", "نفت گران شد", 1},
+		{"part of a word only", []store.SearchTerm{term("نفت")}, "نفتکش ها", "پتروشیمی نفتی", 0},
+		{"word ends a longer one", []store.SearchTerm{term("فت")}, "نفت", "نفت فتح", 0},
+		{"phrase in order", []store.SearchTerm{term("کارت سوخت")}, "سهمیه کارت سوخت", "", 2},
+		{"phrase out of order", []store.SearchTerm{term("کارت سوخت")}, "سوخت کارت", "کارت و سوخت", 0},
+		{"phrase found past a near miss", []store.SearchTerm{term("کارت سوخت")}, "کارت سوختگی و کارت سوخت", "", 2},
+		{"every term", []store.SearchTerm{term("نفت"), term("گاز")}, "نفت و گاز", "", 2},
+		{"terms split between title and lead", []store.SearchTerm{term("نفت"), term("گاز")}, "نفت", "گاز", 0},
+		{"an alternative", []store.SearchTerm{term("میرود", "می رود")}, "او می رود", "", 2},
+		{"the whole text", []store.SearchTerm{term("نفت")}, "نفت", "", 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := store.SearchMatch{Title: tt.title, Lead: tt.lead}
+			if got := newRanker(tt.terms).tier(m); got != tt.want {
+				t.Errorf("tier = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
