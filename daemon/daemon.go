@@ -194,7 +194,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	start := d.clk.Now()
 	running.Go(func() { d.runSchedules(jobs, d.jobs, start, &running) })
 	d.log.Info("scheduler started", "timezone", d.cfg.Location.String(), "outlets", len(d.cfg.Outlets),
-		"digest_schedule", d.cfg.Digest.Schedule)
+		"digest_schedule", d.cfg.Digest.Schedule, "search_merge", d.cfg.Search.Merge)
 	// Counting the stored stories reads every clean view: it must not
 	// hold the catch-up back.
 	running.Go(func() { d.recovered("metrics", func() { d.loadDerivedCounts(jobs) }) })
