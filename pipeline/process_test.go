@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -259,4 +260,49 @@ func TestSmallStoreFullPass(t *testing.T) {
 	if err != nil || !rep.Full || rep.Articles != c.Len() || added == 0 {
 		t.Errorf("Process after a second day in a two-day store: %+v, %v; want a full pass over all %d", rep, err, c.Len())
 	}
+}
+
+// TestMergeSearchIndexHoldsThePasses: the search merge runs while no pass
+// over the derived views does, and holds them off until it ends (an
+// article a pass indexed meanwhile would start FTS5's merge over). Another
+// connection holds the store's write lock so that the merge is seen
+// waiting for it.
+func TestMergeSearchIndexHoldsThePasses(t *testing.T) {
+	p, _ := lateArrivals(t)
+	other, err := sql.Open("sqlite", p.cfg.Store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(t.Context(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	merged := make(chan error, 1)
+	go func() { merged <- p.MergeSearchIndex(t.Context()) }()
+	held := false
+	for deadline := time.Now().Add(4 * time.Second); !held && time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if p.derived.mu.TryLock() {
+			p.derived.mu.Unlock()
+		} else {
+			held = true
+		}
+	}
+	if _, err := conn.ExecContext(t.Context(), "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-merged; err != nil {
+		t.Fatal(err)
+	}
+	if !held {
+		t.Error("the merge never held the passes off while it waited to write")
+	}
+	if !p.derived.mu.TryLock() {
+		t.Fatal("the passes are still held off after the merge")
+	}
+	p.derived.mu.Unlock()
 }

@@ -25,10 +25,10 @@ const mergePause = 100 * time.Millisecond
 // which makes searches faster once many articles were indexed (a backfill,
 // a rebuild, months of crawls). It works in steps of one short
 // transaction each, FTS5's incremental merge, and stops when a step finds
-// nothing left to merge, or when ctx ends: the merge done so far is kept,
-// and the next call goes on from there. Articles indexed meanwhile make
-// FTS5 start the merge over, so callers keep their own indexing out of it
-// (pipeline.MergeSearchIndex). PostgreSQL maintains its index
+// nothing left to merge, or when ctx ends: the index stays whole, what
+// was merged so far one segment among the rest, and the next call merges
+// them all. Articles indexed meanwhile make FTS5 start the merge over, so
+// callers keep their own indexing out of it (pipeline.MergeSearchIndex). PostgreSQL maintains its index
 // itself: there it does nothing.
 func (s *Store) OptimizeSearchIndex(ctx context.Context) error {
 	_, err := s.mergeSearchIndex(ctx, mergeStep, mergePause)

@@ -23,7 +23,8 @@ func TestLink(t *testing.T) {
 		{"not a subscriber", []string{"link", "-config", withSecret, "x@example.com"}, 2, "", "not a configured subscriber"},
 		{"no secret", []string{"link", "-config", noSecret, "a@example.com"}, 2, "", "set http.secret_env"},
 		{"no address", []string{"link", "-config", withSecret}, 2, "", "want one subscriber EMAIL"},
-		{"a flag after the address", []string{"link", "-config", withSecret, "a@example.com", "-listen", "127.0.0.1:9191"}, 2, "", "flags go before EMAIL: link -listen 127.0.0.1:9191 a@example.com"},
+		{"a flag after the address", []string{"link", "-config", withSecret, "a@example.com", "-listen", "127.0.0.1:9191"}, 2, "", "flags go before EMAIL: link [-config FILE] [-listen ADDR] EMAIL"},
+		{"every interface", []string{"link", "-config", withSecret, "-listen", ":9191", "a@example.com"}, 0, "http://127.0.0.1:9191/login?t=v1.", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,7 +5,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
 	"net/http"
+	"slices"
 	"strings"
 
 	"mediadigest/desk"
@@ -34,8 +36,8 @@ func pages(a *app) (http.Handler, error) {
 func linkCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 	listen := fs.String("listen", "", "without http.public_url, link to serve's `ADDR` (as serve -listen) instead of http.listen")
 	return func(ctx context.Context, args []string) error {
-		if len(args) > 1 && strings.HasPrefix(args[1], "-") {
-			return usagef("flags go before EMAIL: link %s %s", strings.Join(args[1:], " "), args[0])
+		if len(args) > 1 && slices.ContainsFunc(args[1:], func(a string) bool { return strings.HasPrefix(a, "-") }) {
+			return usagef("flags go before EMAIL: link [-config FILE] [-listen ADDR] EMAIL")
 		}
 		if len(args) != 1 {
 			return usagef("want one subscriber EMAIL")
@@ -54,10 +56,20 @@ func linkCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		}
 		if !a.site.Public() {
 			// Without http.public_url the desk is where serve listens.
-			link = "http://" + cmp.Or(*listen, a.cfg.HTTP.Listen) + link
+			link = "http://" + dialable(cmp.Or(*listen, a.cfg.HTTP.Listen)) + link
 		}
 		fmt.Fprintln(e.stdout, link)
 		fmt.Fprintf(e.stderr, "valid for %s; it opens a session of %s on the desk\n", a.cfg.HTTP.LoginTTL.D(), strings.TrimSpace(args[0]))
 		return nil
 	}
+}
+
+// dialable is a listen address as a browser on this machine reaches it:
+// one with no host (":8080", every interface) on loopback.
+func dialable(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || host != "" {
+		return addr
+	}
+	return net.JoinHostPort("127.0.0.1", port)
 }

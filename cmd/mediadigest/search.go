@@ -152,13 +152,20 @@ func maintainIndex(ctx context.Context, w io.Writer, cfg *config.Config, rebuild
 	t := time.Now()
 	if !rebuild {
 		before, err := st.SearchIndexSegments(ctx)
-		if err != nil {
+		switch {
+		case err != nil:
 			return err
+		case before == 0:
+			fmt.Fprintf(w, "search index of %s: nothing to merge (PostgreSQL maintains its own)\n", st)
+			return nil
+		case before == 1:
+			fmt.Fprintf(w, "search index of %s: one segment already, nothing to merge\n", st)
+			return nil
 		}
 		if err := st.OptimizeSearchIndex(ctx); err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "search index of %s merged: %d segment(s) into one in %s\n", st, before, time.Since(t).Round(time.Millisecond))
+		fmt.Fprintf(w, "search index of %s merged: %d segments into one in %s\n", st, before, time.Since(t).Round(time.Millisecond))
 		return nil
 	}
 	n, err := st.RebuildSearchIndex(ctx)

@@ -74,7 +74,7 @@ func TestSearchCommand(t *testing.T) {
 	}
 	// -rebuild has merged the index already.
 	code, out, errs = runCmd(t, "search", "-config", cfg, "-optimize")
-	if code != 0 || !strings.Contains(out, "merged: 1 segment(s) into one") {
+	if code != 0 || !strings.Contains(out, "one segment already, nothing to merge") {
 		t.Errorf("-optimize: exit %d\n%s\n%s", code, out, errs)
 	}
 	if code, out, _ := runCmd(t, "search", "-config", cfg, "باکو"); code != 0 || !strings.Contains(out, "in 2 outlet(s)") {

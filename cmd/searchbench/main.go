@@ -52,7 +52,7 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to `FILE`")
 	orders := flag.String("order", "newest,relevance", "the orders to measure, newest and/or relevance")
 	withPeer := flag.Bool("peer", false, "measure the peer too: FTS5 ranked by bm25 over the same index")
-	day := flag.Bool("day", false, "after -optimize, add a day of articles as the crawls would, a few a transaction, before measuring")
+	day := flag.Bool("day", false, "add a day of articles as the crawls would, a few a transaction, before measuring (after the merge, with -optimize)")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
