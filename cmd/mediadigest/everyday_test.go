@@ -5,13 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/mail"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -101,9 +99,9 @@ func everyDay(t *testing.T, clk *clock.Fake) {
 	outbox := filepath.Join(dir, "outbox")
 	serveCtx, stopServe := context.WithCancel(t.Context())
 	serveDone := make(chan int, 1)
-	var serveLog bytes.Buffer
+	var serveLog logBuffer
 	go func() {
-		serveDone <- run(serveCtx, clk, []string{"serve", "-config", config, "-listen", "127.0.0.1:0"}, &bytes.Buffer{}, &lockedWriter{w: &serveLog})
+		serveDone <- run(serveCtx, clk, []string{"serve", "-config", config, "-listen", "127.0.0.1:0"}, &bytes.Buffer{}, &serveLog)
 	}()
 	// The demo mailed yesterday's digest to both subscribers; the
 	// catch-up covers the rest of today up to the last five-minute mark,
@@ -215,16 +213,4 @@ func newestTo(t *testing.T, dir, subscriber string) string {
 		}
 	}
 	return newest
-}
-
-// lockedWriter lets goroutines write to w one at a time.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

@@ -477,7 +477,7 @@ type serveProc struct {
 	log  *logBuffer // its stderr, complete once done is closed
 }
 
-// logBuffer is a daemon's stderr as read so far: safe to read while the
+// logBuffer is a daemon's log as written so far: safe to read while the
 // daemon writes.
 type logBuffer struct {
 	mu sync.Mutex
